@@ -1,0 +1,80 @@
+# relayers: POP-before-SMTP relay authorisation.
+#
+#   make            build everything into build/
+#   make check      every test suite, then again under ASan/UBSan
+#   make demo       the main job on this machine, step by step
+#   make bench      figures, never pass/fail
+#   make install    PREFIX, DESTDIR, PAMDIR as usual
+#
+# Each part of the tree adds its own targets in its build.mk.
+
+VERSION := 1.0.0
+
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+STOREDIR ?= /var/lib/relayers
+# The PAM module directory of this system's libpam, not a guess.
+PAMDIR ?= $(shell pkg-config --variable=libdir pam 2>/dev/null || echo /lib)/security
+
+BUILD ?= build
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes \
+	-Wstrict-prototypes -Wvla -Wno-unused-parameter
+ALL_CPPFLAGS := -D_GNU_SOURCE -Icore -DRELAY_VERSION='"$(VERSION)"' \
+	-DRELAY_DEFAULT_STORE='"$(STOREDIR)/relayers.tdb"' $(CPPFLAGS)
+ALL_CFLAGS := -std=gnu11 -fPIC -fstack-protector-strong $(WARNINGS) $(CFLAGS)
+ALL_LDFLAGS := -Wl,-z,relro,-z,now $(LDFLAGS)
+
+ifeq ($(SANITIZE),1)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+ALL_LDFLAGS += -fsanitize=address,undefined
+endif
+
+TDB_LIBS := $(shell pkg-config --libs tdb 2>/dev/null || echo -ltdb)
+PAM_LIBS := -lpam
+
+# Filled in by the build.mk files.
+PROGRAMS :=
+CHECKS :=
+SANITIZED_CHECKS :=
+BENCHES :=
+INSTALLS :=
+
+.PHONY: all check check-suites check-sanitized demo bench install deps clean
+all:
+
+# Each build.mk adds to the lists above.
+include core/build.mk
+include $(sort $(filter-out core/build.mk,$(wildcard */build.mk)))
+include $(sort $(wildcard tests/*/build.mk bench/build.mk fuzz/build.mk))
+
+all: $(PROGRAMS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+deps:
+	@scripts/ensure-deps
+
+# Suites run one after another so that a failure names its suite.
+check: deps
+	$(MAKE) all
+	$(MAKE) check-suites
+	$(MAKE) BUILD=build/sanitize SANITIZE=1 check-sanitized
+	@echo "relayers: every suite passed"
+
+check-suites: $(CHECKS)
+check-sanitized: $(SANITIZED_CHECKS)
+
+bench: deps all $(BENCHES)
+
+install: all $(INSTALLS)
+
+clean:
+	rm -rf build

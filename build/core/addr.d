@@ -1,0 +1,2 @@
+build/core/addr.o: core/addr.c core/addr.h
+core/addr.h:

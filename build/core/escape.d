@@ -1,0 +1,2 @@
+build/core/escape.o: core/escape.c core/escape.h
+core/escape.h:

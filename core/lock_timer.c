@@ -1,0 +1,86 @@
+#include "lock_timer.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The handler needs the host's handler to pass foreign alarms on to. */
+static __thread struct relay_lock_timer *active_timer;
+
+static void forward_to_saved(const struct sigaction *saved, int sig,
+			     siginfo_t *info, void *context)
+{
+	if (saved->sa_flags & SA_SIGINFO) {
+		if (saved->sa_sigaction != NULL)
+			saved->sa_sigaction(sig, info, context);
+	} else if (saved->sa_handler != SIG_IGN && saved->sa_handler != SIG_DFL) {
+		saved->sa_handler(sig);
+	}
+	/* SIG_DFL would end the process; an alarm that the host armed while
+	 * it had no handler is swallowed rather than fatal here. */
+}
+
+static void on_alarm(int sig, siginfo_t *info, void *context)
+{
+	struct relay_lock_timer *lt = active_timer;
+	int saved_errno = errno;
+
+	if (lt != NULL && info != NULL && info->si_code == SI_TIMER &&
+	    info->si_value.sival_ptr == lt)
+		lt->expired = 1;
+	else if (lt != NULL)
+		forward_to_saved(&lt->saved_action, sig, info, context);
+	errno = saved_errno;
+}
+
+bool relay_lock_timer_arm(struct relay_lock_timer *lt, unsigned ms)
+{
+	struct sigaction action;
+	struct sigevent event;
+	struct itimerspec when;
+	sigset_t alarm_only;
+
+	memset(lt, 0, sizeof(*lt));
+	memset(&event, 0, sizeof(event));
+	event.sigev_notify = SIGEV_THREAD_ID;
+	event.sigev_signo = SIGALRM;
+	event.sigev_value.sival_ptr = lt;
+	event._sigev_un._tid = gettid();
+	if (timer_create(CLOCK_MONOTONIC, &event, &lt->timer) != 0)
+		return false;
+
+	memset(&action, 0, sizeof(action));
+	action.sa_sigaction = on_alarm;
+	action.sa_flags = SA_SIGINFO;	/* no SA_RESTART: the lock must fail */
+	sigemptyset(&action.sa_mask);
+	active_timer = lt;
+	sigaction(SIGALRM, &action, &lt->saved_action);
+	sigemptyset(&alarm_only);
+	sigaddset(&alarm_only, SIGALRM);
+	pthread_sigmask(SIG_UNBLOCK, &alarm_only, &lt->saved_mask);
+
+	memset(&when, 0, sizeof(when));
+	when.it_value.tv_sec = ms / 1000;
+	when.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+	if (when.it_value.tv_sec == 0 && when.it_value.tv_nsec == 0)
+		when.it_value.tv_nsec = 1;
+	timer_settime(lt->timer, 0, &when, NULL);
+	lt->armed = true;
+	return true;
+}
+
+void relay_lock_timer_disarm(struct relay_lock_timer *lt)
+{
+	if (!lt->armed)
+		return;
+	timer_delete(lt->timer);
+	/* Block first so that no late alarm lands between the two calls. */
+	sigset_t alarm_only;
+	sigemptyset(&alarm_only);
+	sigaddset(&alarm_only, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alarm_only, NULL);
+	sigaction(SIGALRM, &lt->saved_action, NULL);
+	active_timer = NULL;
+	pthread_sigmask(SIG_SETMASK, &lt->saved_mask, NULL);
+	lt->armed = false;
+}

@@ -1,0 +1,614 @@
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <tdb.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lock_timer.h"
+#include "stamp.h"
+#include "store_trust.h"
+
+/* A record every relay store holds from birth.  It tells a relay store
+ * from any other tdb, so that no other file is ever written to. */
+#define MARKER_KEY "relayers:store"
+#define MARKER_VALUE "1"
+
+/* Every opener asks for sequence numbers, so any change is seen. */
+#define STORE_TDB_FLAGS (TDB_SEQNUM | TDB_INCOMPATIBLE_HASH)
+
+struct relay_store {
+	struct tdb_context *tdb;
+	char *path;
+	unsigned timeout_ms;
+	struct relay_lock_timer timer;
+	bool in_transaction;
+	void (*log)(void *context, const char *message);
+	void *log_context;
+};
+
+static TDB_DATA text_data(const char *text, size_t len)
+{
+	TDB_DATA data = { .dptr = (unsigned char *)text, .dsize = len };
+	return data;
+}
+
+static TDB_DATA marker_key(void)
+{
+	return text_data(MARKER_KEY, sizeof(MARKER_KEY) - 1);
+}
+
+static enum relay_status fail(struct relay_error *err, enum relay_status status,
+			      const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static enum relay_status fail(struct relay_error *err, enum relay_status status,
+			      const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int used;
+
+	err->status = status;
+	used = snprintf(err->text, sizeof(err->text), "store %s: ", path);
+	if (used < 0 || (size_t)used >= sizeof(err->text))
+		return status;
+	va_start(ap, fmt);
+	vsnprintf(err->text + used, sizeof(err->text) - (size_t)used, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+/* Maps a failed tdb call to a status, telling a lock that ran out of
+ * time from a real fault. */
+static enum relay_status tdb_failure(struct relay_store *store,
+				     struct relay_error *err, const char *what)
+{
+	enum TDB_ERROR code = tdb_error(store->tdb);
+
+	if (code == TDB_ERR_LOCK || code == TDB_ERR_LOCK_TIMEOUT ||
+	    (code == TDB_ERR_NOLOCK && store->timer.expired))
+		return fail(err, RELAY_BUSY, store->path,
+			    "store busy: %s gave up after %u ms", what,
+			    store->timeout_ms);
+	if (code == TDB_ERR_CORRUPT)
+		return fail(err, RELAY_FOREIGN, store->path, "%s: store is corrupt",
+			    what);
+	return fail(err, RELAY_FAILED, store->path, "%s: %s", what,
+		    tdb_errorstr(store->tdb));
+}
+
+static void tdb_log_bridge(struct tdb_context *tdb, enum tdb_debug_level level,
+			   const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void tdb_log_bridge(struct tdb_context *tdb, enum tdb_debug_level level,
+			   const char *fmt, ...)
+{
+	struct relay_store *store = tdb_get_logging_private(tdb);
+	char message[512];
+	va_list ap;
+	size_t len;
+
+	if (store == NULL || store->log == NULL || level > TDB_DEBUG_ERROR)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	len = strlen(message);
+	if (len > 0 && message[len - 1] == '\n')
+		message[len - 1] = '\0';
+	store->log(store->log_context, message);
+}
+
+/* Wraps every lock-taking call: the timer makes a blocked lock fail
+ * once the timeout has passed. */
+static void guard_begin(struct relay_store *store)
+{
+	if (!relay_lock_timer_arm(&store->timer, store->timeout_ms))
+		store->timer.expired = 0;
+	if (store->tdb != NULL)
+		tdb_setalarm_sigptr(store->tdb, &store->timer.expired);
+}
+
+static void guard_end(struct relay_store *store)
+{
+	relay_lock_timer_disarm(&store->timer);
+	if (store->tdb != NULL)
+		tdb_setalarm_sigptr(store->tdb, NULL);
+}
+
+/* The first bytes of every tdb file. */
+#define TDB_MAGIC "TDB file\n"
+
+static enum relay_status inspect(const char *path, struct stat *st,
+				 struct relay_error *err)
+{
+	char why[160], head[sizeof(TDB_MAGIC) - 1];
+	int fd = relay_open_regular(path);
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return fail(err, RELAY_MISSING, path, "no such file");
+		if (errno == ELOOP)
+			return fail(err, RELAY_INSECURE, path,
+				    "is a symbolic link; refusing to follow it");
+		if (errno == EINVAL)
+			return fail(err, RELAY_INSECURE, path,
+				    "not a regular file");
+		return fail(err, RELAY_FAILED, path, "%s", strerror(errno));
+	}
+	if (fstat(fd, st) != 0 || !relay_file_trusted(st, why, sizeof(why))) {
+		close(fd);
+		return fail(err, RELAY_INSECURE, path, "not trusted: %s", why);
+	}
+	if (pread(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
+	    memcmp(head, TDB_MAGIC, sizeof(head)) != 0) {
+		close(fd);
+		return fail(err, RELAY_FOREIGN, path,
+			    "not a relay store (no tdb header); left untouched");
+	}
+	close(fd);
+	return RELAY_OK;
+}
+
+static struct tdb_context *open_tdb(struct relay_store *store, int open_flags,
+				    mode_t mode)
+{
+	struct tdb_logging_context log = { tdb_log_bridge, store };
+
+	return tdb_open_ex(store->path, RELAY_STORE_HASH_SIZE, STORE_TDB_FLAGS,
+			   open_flags | O_NOFOLLOW, mode, &log, NULL);
+}
+
+static bool is_marker(TDB_DATA key)
+{
+	return key.dsize == sizeof(MARKER_KEY) - 1 &&
+	       memcmp(key.dptr, MARKER_KEY, key.dsize) == 0;
+}
+
+static bool has_marker(struct relay_store *store)
+{
+	return tdb_exists(store->tdb, marker_key()) == 1;
+}
+
+/* Builds a new store under a private name and links it into place, so
+ * that the path never shows a store without its marker and an existing
+ * file is never replaced. */
+static enum relay_status create_store(struct relay_store *store,
+				      struct relay_error *err)
+{
+	char tmp[PATH_MAX];
+	struct relay_store scratch = *store;
+	int linked;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.new.%ld", store->path,
+		     (long)getpid()) >= (int)sizeof(tmp))
+		return fail(err, RELAY_FAILED, store->path, "path too long");
+	unlink(tmp);	/* a leftover of this pid's crash, never a store */
+	scratch.path = tmp;
+	scratch.tdb = open_tdb(&scratch, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (scratch.tdb == NULL)
+		return fail(err, errno == ENOENT ? RELAY_MISSING : RELAY_FAILED,
+			    store->path, "cannot create: %s", strerror(errno));
+	if (tdb_store(scratch.tdb, marker_key(),
+		      text_data(MARKER_VALUE, sizeof(MARKER_VALUE) - 1),
+		      TDB_INSERT) != 0) {
+		tdb_close(scratch.tdb);
+		unlink(tmp);
+		return fail(err, RELAY_FAILED, store->path,
+			    "cannot create: writing the marker failed");
+	}
+	tdb_close(scratch.tdb);
+	linked = link(tmp, store->path);
+	if (linked != 0 && errno != EEXIST) {
+		int saved = errno;
+		unlink(tmp);
+		return fail(err, RELAY_FAILED, store->path, "cannot create: %s",
+			    strerror(saved));
+	}
+	unlink(tmp);
+	return RELAY_OK;	/* ours, or a racing creator's: open it next */
+}
+
+static enum relay_status attach(struct relay_store *store, bool read_only,
+				const struct stat *inspected,
+				struct relay_error *err)
+{
+	struct stat st;
+
+	store->tdb = open_tdb(store, read_only ? O_RDONLY : O_RDWR, 0);
+	if (store->tdb == NULL && read_only == false && errno == EACCES)
+		return fail(err, RELAY_FAILED, store->path,
+			    "cannot open for writing: %s", strerror(errno));
+	if (store->tdb == NULL) {
+		if (store->timer.expired)
+			return fail(err, RELAY_BUSY, store->path,
+				    "store busy: open gave up after %u ms",
+				    store->timeout_ms);
+		if (errno == EIO)
+			return fail(err, RELAY_FOREIGN, store->path,
+				    "not a valid tdb file; left untouched");
+		return fail(err, RELAY_FAILED, store->path, "cannot open: %s",
+			    strerror(errno));
+	}
+	/* The file opened must be the one inspected, not a swapped one. */
+	if (fstat(tdb_fd(store->tdb), &st) != 0 ||
+	    st.st_dev != inspected->st_dev || st.st_ino != inspected->st_ino)
+		return fail(err, RELAY_INSECURE, store->path,
+			    "file was replaced while opening");
+	tdb_setalarm_sigptr(store->tdb, &store->timer.expired);
+	if (!has_marker(store)) {
+		if (tdb_error(store->tdb) == TDB_ERR_NOEXIST)
+			return fail(err, RELAY_FOREIGN, store->path,
+				    "a tdb but not a relay store (no marker); "
+				    "left untouched");
+		return tdb_failure(store, err, "reading the marker");
+	}
+	return RELAY_OK;
+}
+
+static enum relay_status open_guarded(struct relay_store *store,
+				      const struct relay_store_options *options,
+				      struct relay_error *err)
+{
+	struct stat st;
+	enum relay_status status = inspect(store->path, &st, err);
+
+	if (status == RELAY_MISSING && options->create && !options->read_only) {
+		status = create_store(store, err);
+		if (status == RELAY_OK)
+			status = inspect(store->path, &st, err);
+	}
+	if (status != RELAY_OK)
+		return status;
+	return attach(store, options->read_only, &st, err);
+}
+
+enum relay_status relay_store_open(const char *path,
+				   const struct relay_store_options *options,
+				   struct relay_store **out,
+				   struct relay_error *err)
+{
+	struct relay_store *store = calloc(1, sizeof(*store));
+	enum relay_status status;
+
+	*out = NULL;
+	if (store == NULL || (store->path = strdup(path)) == NULL) {
+		free(store);
+		return fail(err, RELAY_FAILED, path, "out of memory");
+	}
+	store->timeout_ms = options->timeout_ms;
+	store->log = options->log;
+	store->log_context = options->log_context;
+	guard_begin(store);
+	status = open_guarded(store, options, err);
+	guard_end(store);
+	if (status != RELAY_OK) {
+		relay_store_close(store);
+		return status;
+	}
+	*out = store;
+	return RELAY_OK;
+}
+
+void relay_store_close(struct relay_store *store)
+{
+	if (store == NULL)
+		return;
+	if (store->tdb != NULL)
+		tdb_close(store->tdb);
+	free(store->path);
+	free(store);
+}
+
+static TDB_DATA addr_key(const struct relay_addr *addr,
+			 char text[RELAY_ADDR_TEXT_MAX])
+{
+	relay_addr_format(addr, text);
+	return text_data(text, strlen(text));
+}
+
+static bool past(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec ||
+	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+/* The chain lock is taken without waiting, with short backoff, so that a
+ * busy or stuck store costs a login at most the timeout.  The clock
+ * check stands in should the timer be missing. */
+static bool chainlock_bounded(struct relay_store *store, TDB_DATA key)
+{
+	struct timespec pause = { 0, 200000 };	/* 0.2 ms, doubling */
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += store->timeout_ms / 1000;
+	deadline.tv_nsec += (long)(store->timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	while (tdb_chainlock_nonblock(store->tdb, key) != 0) {
+		if (store->timer.expired || past(&deadline))
+			return false;
+		nanosleep(&pause, NULL);
+		if (pause.tv_nsec < 16000000)
+			pause.tv_nsec *= 2;
+	}
+	return true;
+}
+
+enum relay_status relay_store_put(struct relay_store *store,
+				  const struct relay_addr *addr, int64_t stamp,
+				  struct relay_error *err)
+{
+	char key_text[RELAY_ADDR_TEXT_MAX], value[RELAY_STAMP_TEXT_MAX];
+	TDB_DATA key = addr_key(addr, key_text);
+	size_t len = relay_stamp_format(stamp, value);
+	enum relay_status status = RELAY_OK;
+	int stored;
+
+	guard_begin(store);
+	if (!chainlock_bounded(store, key)) {
+		guard_end(store);
+		return fail(err, RELAY_BUSY, store->path,
+			    "store busy: no lock within %u ms", store->timeout_ms);
+	}
+	stored = tdb_store(store->tdb, key, text_data(value, len), TDB_REPLACE);
+	if (stored != 0)
+		status = tdb_failure(store, err, "storing");
+	tdb_chainunlock(store->tdb, key);
+	guard_end(store);
+	return status;
+}
+
+static enum relay_status parse_value(TDB_DATA value, int64_t *stamp)
+{
+	return relay_stamp_parse((const char *)value.dptr, value.dsize, stamp)
+		       ? RELAY_OK
+		       : RELAY_FOREIGN;
+}
+
+enum relay_status relay_store_get(struct relay_store *store,
+				  const struct relay_addr *addr, int64_t *stamp,
+				  struct relay_error *err)
+{
+	char key_text[RELAY_ADDR_TEXT_MAX];
+	TDB_DATA key = addr_key(addr, key_text), value;
+	enum relay_status status;
+
+	guard_begin(store);
+	value = tdb_fetch(store->tdb, key);
+	guard_end(store);
+	if (value.dptr == NULL) {
+		if (tdb_error(store->tdb) == TDB_ERR_NOEXIST)
+			return fail(err, RELAY_NOT_FOUND, store->path,
+				    "%s: no such entry", key_text);
+		return tdb_failure(store, err, "reading");
+	}
+	status = parse_value(value, stamp);
+	free(value.dptr);
+	if (status != RELAY_OK)
+		return fail(err, status, store->path,
+			    "%s: stored time is not a number", key_text);
+	return RELAY_OK;
+}
+
+enum relay_status relay_store_delete(struct relay_store *store,
+				     const struct relay_addr *addr,
+				     struct relay_error *err)
+{
+	char key_text[RELAY_ADDR_TEXT_MAX];
+	TDB_DATA key = addr_key(addr, key_text);
+	int deleted;
+
+	if (!store->in_transaction)
+		guard_begin(store);
+	deleted = tdb_delete(store->tdb, key);
+	if (!store->in_transaction)
+		guard_end(store);
+	if (deleted == 0)
+		return RELAY_OK;
+	if (tdb_error(store->tdb) == TDB_ERR_NOEXIST)
+		return fail(err, RELAY_NOT_FOUND, store->path, "%s: no such entry",
+			    key_text);
+	return tdb_failure(store, err, "deleting");
+}
+
+struct walk {
+	relay_entry_fn fn;
+	relay_keep_fn keep;
+	void *context;
+	uint64_t skipped;
+	uint64_t removed;
+	bool failed;
+};
+
+/* Decodes one record; false for records that are not relay entries
+ * (the marker, or anything a foreign writer left). */
+static bool decode(TDB_DATA key, TDB_DATA value, struct relay_addr *addr,
+		   int64_t *stamp)
+{
+	return relay_addr_is_canonical_key((const char *)key.dptr, key.dsize,
+					   addr) &&
+	       parse_value(value, stamp) == RELAY_OK;
+}
+
+static int visit(struct tdb_context *tdb, TDB_DATA key, TDB_DATA value,
+		 void *private_data)
+{
+	struct walk *walk = private_data;
+	struct relay_addr addr;
+	int64_t stamp;
+
+	(void)tdb;
+	if (is_marker(key))
+		return 0;
+	if (!decode(key, value, &addr, &stamp)) {
+		walk->skipped++;
+		return 0;
+	}
+	return walk->fn(&addr, stamp, walk->context) ? 0 : 1;
+}
+
+enum relay_status relay_store_snapshot(struct relay_store *store,
+				       relay_entry_fn fn, void *context,
+				       uint64_t *skipped,
+				       struct relay_error *err)
+{
+	struct walk walk = { .fn = fn, .context = context };
+	int locked, walked;
+
+	guard_begin(store);
+	locked = tdb_lockall_read(store->tdb);
+	guard_end(store);
+	if (locked != 0)
+		return tdb_failure(store, err, "taking the read lock");
+	walked = tdb_traverse_read(store->tdb, visit, &walk);
+	tdb_unlockall_read(store->tdb);
+	if (walked < 0)
+		return tdb_failure(store, err, "reading entries");
+	if (skipped != NULL)
+		*skipped = walk.skipped;
+	return RELAY_OK;
+}
+
+enum relay_status relay_store_begin(struct relay_store *store,
+				    struct relay_error *err)
+{
+	int started;
+
+	guard_begin(store);
+	started = tdb_transaction_start(store->tdb);
+	guard_end(store);
+	if (started != 0)
+		return tdb_failure(store, err, "starting a transaction");
+	store->in_transaction = true;
+	return RELAY_OK;
+}
+
+enum relay_status relay_store_commit(struct relay_store *store,
+				     struct relay_error *err)
+{
+	int committed;
+
+	guard_begin(store);
+	committed = tdb_transaction_commit(store->tdb);
+	guard_end(store);
+	store->in_transaction = false;
+	if (committed != 0)
+		return tdb_failure(store, err, "committing");
+	return RELAY_OK;
+}
+
+void relay_store_cancel(struct relay_store *store)
+{
+	if (store->in_transaction)
+		tdb_transaction_cancel(store->tdb);
+	store->in_transaction = false;
+}
+
+static int prune_visit(struct tdb_context *tdb, TDB_DATA key, TDB_DATA value,
+		       void *private_data)
+{
+	struct walk *walk = private_data;
+	struct relay_addr addr;
+	int64_t stamp;
+
+	if (!decode(key, value, &addr, &stamp) ||
+	    walk->keep(&addr, stamp, walk->context))
+		return 0;
+	if (tdb_delete(tdb, key) != 0) {
+		walk->failed = true;
+		return 1;
+	}
+	walk->removed++;
+	return 0;
+}
+
+enum relay_status relay_store_prune(struct relay_store *store,
+				    relay_keep_fn keep, void *context,
+				    uint64_t *removed, struct relay_error *err)
+{
+	struct walk walk = { .keep = keep, .context = context };
+
+	if (!store->in_transaction)
+		return fail(err, RELAY_FAILED, store->path,
+			    "prune needs a transaction");
+	if (tdb_traverse(store->tdb, prune_visit, &walk) < 0 || walk.failed)
+		return tdb_failure(store, err, "removing entries");
+	*removed = walk.removed;
+	return RELAY_OK;
+}
+
+uint64_t relay_store_seqnum(struct relay_store *store)
+{
+	return (uint64_t)(unsigned)tdb_get_seqnum(store->tdb);
+}
+
+struct check_tally {
+	uint64_t entries;
+	uint64_t bad;
+};
+
+static int check_record(TDB_DATA key, TDB_DATA value, void *private_data)
+{
+	struct check_tally *tally = private_data;
+	struct relay_addr addr;
+	int64_t stamp;
+
+	if (is_marker(key))
+		return 0;
+	if (decode(key, value, &addr, &stamp))
+		tally->entries++;
+	else
+		tally->bad++;
+	return 0;
+}
+
+enum relay_status relay_store_check(struct relay_store *store,
+				    uint64_t *entries, uint64_t *bad_entries,
+				    struct relay_error *err)
+{
+	struct check_tally tally = { 0, 0 };
+	int checked;
+
+	guard_begin(store);
+	checked = tdb_check(store->tdb, check_record, &tally);
+	guard_end(store);
+	*entries = tally.entries;
+	*bad_entries = tally.bad;
+	if (checked != 0) {
+		if (store->timer.expired)
+			return tdb_failure(store, err, "checking");
+		return fail(err, RELAY_FOREIGN, store->path,
+			    "integrity check failed: %s",
+			    tdb_errorstr(store->tdb));
+	}
+	return RELAY_OK;
+}
+
+const char *relay_status_name(enum relay_status status)
+{
+	switch (status) {
+	case RELAY_OK: return "ok";
+	case RELAY_MISSING: return "missing";
+	case RELAY_INSECURE: return "insecure";
+	case RELAY_FOREIGN: return "foreign or corrupt";
+	case RELAY_BUSY: return "busy";
+	case RELAY_FAILED: return "failed";
+	case RELAY_NOT_FOUND: return "not found";
+	}
+	return "unknown";
+}

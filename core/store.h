@@ -1,0 +1,116 @@
+/* The relay store: a tdb file mapping a client address (canonical text,
+ * see addr.h) to the time of its last login (ASCII epoch seconds).
+ *
+ * Every writer, from PAM login paths to cron, writes at once; tdb's
+ * fcntl locks keep them apart.  Nothing here waits on a lock for longer
+ * than the timeout the store was opened with. */
+#ifndef RELAYERS_STORE_H
+#define RELAYERS_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "addr.h"
+
+#ifndef RELAY_DEFAULT_STORE
+#define RELAY_DEFAULT_STORE "/var/lib/relayers/relayers.tdb"
+#endif
+
+/* Sized for a million addresses: about ten records per chain. */
+#define RELAY_STORE_HASH_SIZE 100003
+
+enum relay_status {
+	RELAY_OK = 0,
+	RELAY_MISSING,		/* no store at that path */
+	RELAY_INSECURE,		/* wrong type, owner or mode: not trusted */
+	RELAY_FOREIGN,		/* not a relay store, or corrupt */
+	RELAY_BUSY,		/* the lock wait ran out */
+	RELAY_FAILED,		/* any other error (I/O, full disk, memory) */
+	RELAY_NOT_FOUND,	/* no entry for that address */
+};
+
+/* A message for the admin, naming the store and the cause. */
+struct relay_error {
+	enum relay_status status;
+	char text[512];
+};
+
+struct relay_store_options {
+	unsigned timeout_ms;	/* longest wait for any lock */
+	bool create;		/* make the store if it is missing */
+	bool read_only;		/* reads only; no lock upgrade is needed */
+	/* Where tdb's own diagnostics go; NULL drops them. */
+	void (*log)(void *context, const char *message);
+	void *log_context;
+};
+
+struct relay_store;
+
+/* Opens the store at path after checking that it can be trusted: a
+ * regular file, not a symlink, owned by root or the caller, writable by
+ * no one else, and holding the relay store marker.  A missing store is
+ * created (mode 0600, never over an existing file) only when
+ * options->create is set and its directory exists. */
+enum relay_status relay_store_open(const char *path,
+				   const struct relay_store_options *options,
+				   struct relay_store **out,
+				   struct relay_error *err);
+
+void relay_store_close(struct relay_store *store);
+
+/* Sets addr's time to stamp, creating or replacing the entry. */
+enum relay_status relay_store_put(struct relay_store *store,
+				  const struct relay_addr *addr, int64_t stamp,
+				  struct relay_error *err);
+
+/* Reads addr's time. */
+enum relay_status relay_store_get(struct relay_store *store,
+				  const struct relay_addr *addr, int64_t *stamp,
+				  struct relay_error *err);
+
+/* Called once per entry.  Return false to stop the walk. */
+typedef bool (*relay_entry_fn)(const struct relay_addr *addr, int64_t stamp,
+			       void *context);
+
+/* Walks every entry under one whole-store read lock, so the entries form
+ * one consistent snapshot while writers wait.  Keep fn quick: copy, do
+ * not compute.  Records that are not relay entries are skipped and
+ * counted in *skipped (may be NULL). */
+enum relay_status relay_store_snapshot(struct relay_store *store,
+				       relay_entry_fn fn, void *context,
+				       uint64_t *skipped,
+				       struct relay_error *err);
+
+/* Bulk changes are made in a transaction: all of them or none. */
+enum relay_status relay_store_begin(struct relay_store *store,
+				    struct relay_error *err);
+enum relay_status relay_store_commit(struct relay_store *store,
+				     struct relay_error *err);
+void relay_store_cancel(struct relay_store *store);
+
+/* Removes addr's entry; RELAY_NOT_FOUND if it had none. */
+enum relay_status relay_store_delete(struct relay_store *store,
+				     const struct relay_addr *addr,
+				     struct relay_error *err);
+
+/* Inside a transaction: deletes every entry for which keep() says false.
+ * *removed gets the count. */
+typedef bool (*relay_keep_fn)(const struct relay_addr *addr, int64_t stamp,
+			      void *context);
+enum relay_status relay_store_prune(struct relay_store *store,
+				    relay_keep_fn keep, void *context,
+				    uint64_t *removed, struct relay_error *err);
+
+/* A counter that changes whenever any writer changes the store; cheap
+ * enough to poll. */
+uint64_t relay_store_seqnum(struct relay_store *store);
+
+/* Verifies the store's structure (tdb_check) and every entry's form. */
+enum relay_status relay_store_check(struct relay_store *store,
+				    uint64_t *entries, uint64_t *bad_entries,
+				    struct relay_error *err);
+
+const char *relay_status_name(enum relay_status status);
+
+#endif

@@ -1,0 +1,21 @@
+/* Whether a file may be trusted as a store or map: whoever can write
+ * the store can make themselves a relay, so only root or the caller may
+ * own it and no one else may write it. */
+#ifndef RELAYERS_STORE_TRUST_H
+#define RELAYERS_STORE_TRUST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+/* True when st describes a regular file owned by root or the effective
+ * user and writable by neither group nor others.  Otherwise why says
+ * what is wrong. */
+bool relay_file_trusted(const struct stat *st, char *why, size_t whylen);
+
+/* Opens path for inspection only: no symlink is followed, and a FIFO or
+ * device is refused before it is opened.  Returns the fd, or -1 with
+ * errno set (ELOOP for a symlink, EINVAL for a special file). */
+int relay_open_regular(const char *path);
+
+#endif
