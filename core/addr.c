@@ -1,6 +1,7 @@
 #include "addr.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -128,4 +129,23 @@ bool relay_addr_is_canonical_key(const char *text, size_t len,
 		return false;
 	relay_addr_format(out, canonical);
 	return strlen(canonical) == len && memcmp(canonical, text, len) == 0;
+}
+
+bool relay_addr_from_sockaddr(const struct sockaddr *sa, size_t salen,
+			      struct relay_addr *out)
+{
+	char text[RELAY_ADDR_TEXT_MAX];
+
+	if (sa->sa_family == AF_INET && salen >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+		inet_ntop(AF_INET, &sin->sin_addr, text, sizeof(text));
+	} else if (sa->sa_family == AF_INET6 &&
+		   salen >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, text, sizeof(text));
+	} else {
+		return false;
+	}
+	/* Through the text form, so v4-mapped folding happens in one place. */
+	return relay_addr_parse(text, out);
 }

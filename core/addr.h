@@ -43,4 +43,11 @@ void relay_addr_format_full(const struct relay_addr *addr,
 bool relay_addr_is_canonical_key(const char *text, size_t len,
 				 struct relay_addr *out);
 
+struct sockaddr;
+
+/* Takes an AF_INET or AF_INET6 socket address (v4-mapped folds to
+ * IPv4); false for any other family. */
+bool relay_addr_from_sockaddr(const struct sockaddr *sa, size_t salen,
+			      struct relay_addr *out);
+
 #endif

@@ -64,6 +64,9 @@ bool relay_lock_timer_arm(struct relay_lock_timer *lt, unsigned ms)
 	when.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
 	if (when.it_value.tv_sec == 0 && when.it_value.tv_nsec == 0)
 		when.it_value.tv_nsec = 1;
+	/* Repeats: an alarm that lands just before tdb's fcntl starts to
+	 * wait is lost, and the next one must still break the wait. */
+	when.it_interval.tv_nsec = 5000000L;
 	timer_settime(lt->timer, 0, &when, NULL);
 	lt->armed = true;
 	return true;

@@ -127,13 +127,64 @@ static void guard_end(struct relay_store *store)
 /* The first bytes of every tdb file. */
 #define TDB_MAGIC "TDB file\n"
 
-static enum relay_status inspect(const char *path, struct stat *st,
-				 struct relay_error *err)
+static bool past(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec ||
+	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+/* Retries a lock attempt that does not wait, with short backoff, until
+ * it succeeds or the timeout passes.  The clock check stands in should
+ * the timer be missing. */
+static bool retry_bounded(struct relay_store *store,
+			  bool (*attempt)(void *arg), void *arg)
+{
+	struct timespec pause = { 0, 200000 };	/* 0.2 ms, doubling */
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += store->timeout_ms / 1000;
+	deadline.tv_nsec += (long)(store->timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	while (!attempt(arg)) {
+		if (store->timer.expired || past(&deadline))
+			return false;
+		nanosleep(&pause, NULL);
+		if (pause.tv_nsec < 16000000)
+			pause.tv_nsec *= 2;
+	}
+	return true;
+}
+
+/* tdb_open waits for byte 0 (its open lock) with no timeout, and no
+ * alarm can break that wait: tdb has no handle yet to check a flag on.
+ * Taking that lock here first, without waiting, turns a stuck holder
+ * into "busy"; tdb's own wait then succeeds at once, because this
+ * process holds the lock, and tdb's unlock releases it. */
+static bool claim_open_lock(void *arg)
+{
+	struct flock lock = {
+		.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1
+	};
+
+	return fcntl(*(int *)arg, F_SETLK, &lock) == 0;
+}
+
+/* Checks the file at path and leaves it open in *fd, so that what tdb
+ * opens next can be compared with what was checked. */
+static enum relay_status inspect(const char *path, int access, int *fd,
+				 struct stat *st, struct relay_error *err)
 {
 	char why[160], head[sizeof(TDB_MAGIC) - 1];
-	int fd = relay_open_regular(path);
 
-	if (fd < 0) {
+	*fd = relay_open_regular(path, access);
+	if (*fd < 0) {
 		if (errno == ENOENT)
 			return fail(err, RELAY_MISSING, path, "no such file");
 		if (errno == ELOOP)
@@ -142,19 +193,19 @@ static enum relay_status inspect(const char *path, struct stat *st,
 		if (errno == EINVAL)
 			return fail(err, RELAY_INSECURE, path,
 				    "not a regular file");
-		return fail(err, RELAY_FAILED, path, "%s", strerror(errno));
+		int saved = errno;	/* the caller tells EACCES apart */
+
+		fail(err, RELAY_FAILED, path, "cannot open%s: %s",
+		     access == O_RDWR ? " for writing" : "", strerror(saved));
+		errno = saved;
+		return RELAY_FAILED;
 	}
-	if (fstat(fd, st) != 0 || !relay_file_trusted(st, why, sizeof(why))) {
-		close(fd);
+	if (fstat(*fd, st) != 0 || !relay_file_trusted(st, why, sizeof(why)))
 		return fail(err, RELAY_INSECURE, path, "not trusted: %s", why);
-	}
-	if (pread(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
-	    memcmp(head, TDB_MAGIC, sizeof(head)) != 0) {
-		close(fd);
+	if (pread(*fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
+	    memcmp(head, TDB_MAGIC, sizeof(head)) != 0)
 		return fail(err, RELAY_FOREIGN, path,
 			    "not a relay store (no tdb header); left untouched");
-	}
-	close(fd);
 	return RELAY_OK;
 }
 
@@ -164,7 +215,7 @@ static struct tdb_context *open_tdb(struct relay_store *store, int open_flags,
 	struct tdb_logging_context log = { tdb_log_bridge, store };
 
 	return tdb_open_ex(store->path, RELAY_STORE_HASH_SIZE, STORE_TDB_FLAGS,
-			   open_flags | O_NOFOLLOW, mode, &log, NULL);
+			   open_flags | O_NOFOLLOW | O_CLOEXEC, mode, &log, NULL);
 }
 
 static bool is_marker(TDB_DATA key)
@@ -203,7 +254,8 @@ static enum relay_status create_store(struct relay_store *store,
 		tdb_close(scratch.tdb);
 		unlink(tmp);
 		return fail(err, RELAY_FAILED, store->path,
-			    "cannot create: writing the marker failed");
+			    "cannot create: writing the marker failed "
+			    "(is the disk full?)");
 	}
 	tdb_close(scratch.tdb);
 	linked = link(tmp, store->path);
@@ -217,21 +269,19 @@ static enum relay_status create_store(struct relay_store *store,
 	return RELAY_OK;	/* ours, or a racing creator's: open it next */
 }
 
-static enum relay_status attach(struct relay_store *store, bool read_only,
-				const struct stat *inspected,
+static enum relay_status attach(struct relay_store *store, int access,
+				int inspected_fd, const struct stat *inspected,
 				struct relay_error *err)
 {
 	struct stat st;
 
-	store->tdb = open_tdb(store, read_only ? O_RDONLY : O_RDWR, 0);
-	if (store->tdb == NULL && read_only == false && errno == EACCES)
-		return fail(err, RELAY_FAILED, store->path,
-			    "cannot open for writing: %s", strerror(errno));
+	if (access == O_RDWR &&
+	    !retry_bounded(store, claim_open_lock, &inspected_fd))
+		return fail(err, RELAY_BUSY, store->path,
+			    "store busy: another process holds its open lock "
+			    "(waited %u ms)", store->timeout_ms);
+	store->tdb = open_tdb(store, access, 0);
 	if (store->tdb == NULL) {
-		if (store->timer.expired)
-			return fail(err, RELAY_BUSY, store->path,
-				    "store busy: open gave up after %u ms",
-				    store->timeout_ms);
 		if (errno == EIO)
 			return fail(err, RELAY_FOREIGN, store->path,
 				    "not a valid tdb file; left untouched");
@@ -254,21 +304,62 @@ static enum relay_status attach(struct relay_store *store, bool read_only,
 	return RELAY_OK;
 }
 
+/* Opens for writing where the caller may, since tdb only locks a store
+ * opened so; a reader without write access gets an unlocked view. */
+static enum relay_status inspect_for(const struct relay_store_options *options,
+				     const char *path, int *access, int *fd,
+				     struct stat *st, struct relay_error *err)
+{
+	enum relay_status status;
+
+	*access = O_RDWR;
+	status = inspect(path, O_RDWR, fd, st, err);
+	if (status == RELAY_FAILED && options->read_only && errno == EACCES) {
+		*access = O_RDONLY;
+		status = inspect(path, O_RDONLY, fd, st, err);
+	}
+	return status;
+}
+
 static enum relay_status open_guarded(struct relay_store *store,
 				      const struct relay_store_options *options,
 				      struct relay_error *err)
 {
 	struct stat st;
-	enum relay_status status = inspect(store->path, &st, err);
+	int access, fd = -1;
+	enum relay_status status = inspect_for(options, store->path, &access,
+					       &fd, &st, err);
 
 	if (status == RELAY_MISSING && options->create && !options->read_only) {
 		status = create_store(store, err);
 		if (status == RELAY_OK)
-			status = inspect(store->path, &st, err);
+			status = inspect_for(options, store->path, &access, &fd,
+					     &st, err);
 	}
-	if (status != RELAY_OK)
-		return status;
-	return attach(store, options->read_only, &st, err);
+	if (status == RELAY_OK)
+		status = attach(store, access, fd, &st, err);
+	/* Closing drops every fcntl lock this process has on the file; tdb
+	 * holds none between calls, and its open lock is released. */
+	if (fd >= 0)
+		close(fd);
+	return status;
+}
+
+static struct relay_store *store_new(const char *path,
+				     const struct relay_store_options *options,
+				     struct relay_error *err)
+{
+	struct relay_store *store = calloc(1, sizeof(*store));
+
+	if (store == NULL || (store->path = strdup(path)) == NULL) {
+		free(store);
+		fail(err, RELAY_FAILED, path, "out of memory");
+		return NULL;
+	}
+	store->timeout_ms = options->timeout_ms;
+	store->log = options->log;
+	store->log_context = options->log_context;
+	return store;
 }
 
 enum relay_status relay_store_open(const char *path,
@@ -276,17 +367,12 @@ enum relay_status relay_store_open(const char *path,
 				   struct relay_store **out,
 				   struct relay_error *err)
 {
-	struct relay_store *store = calloc(1, sizeof(*store));
+	struct relay_store *store = store_new(path, options, err);
 	enum relay_status status;
 
 	*out = NULL;
-	if (store == NULL || (store->path = strdup(path)) == NULL) {
-		free(store);
-		return fail(err, RELAY_FAILED, path, "out of memory");
-	}
-	store->timeout_ms = options->timeout_ms;
-	store->log = options->log;
-	store->log_context = options->log_context;
+	if (store == NULL)
+		return RELAY_FAILED;
 	guard_begin(store);
 	status = open_guarded(store, options, err);
 	guard_end(store);
@@ -308,6 +394,11 @@ void relay_store_close(struct relay_store *store)
 	free(store);
 }
 
+struct chain_attempt {
+	struct tdb_context *tdb;
+	TDB_DATA key;
+};
+
 static TDB_DATA addr_key(const struct relay_addr *addr,
 			 char text[RELAY_ADDR_TEXT_MAX])
 {
@@ -315,61 +406,61 @@ static TDB_DATA addr_key(const struct relay_addr *addr,
 	return text_data(text, strlen(text));
 }
 
-static bool past(const struct timespec *deadline)
+static bool try_chainlock(void *arg)
 {
-	struct timespec now;
+	struct chain_attempt *attempt = arg;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > deadline->tv_sec ||
-	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+	return tdb_chainlock_nonblock(attempt->tdb, attempt->key) == 0;
 }
 
-/* The chain lock is taken without waiting, with short backoff, so that a
- * busy or stuck store costs a login at most the timeout.  The clock
- * check stands in should the timer be missing. */
-static bool chainlock_bounded(struct relay_store *store, TDB_DATA key)
+static enum relay_status put_guarded(struct relay_store *store,
+				     const struct relay_addr *addr,
+				     int64_t stamp, struct relay_error *err)
 {
-	struct timespec pause = { 0, 200000 };	/* 0.2 ms, doubling */
-	struct timespec deadline;
+	char key_text[RELAY_ADDR_TEXT_MAX], value[RELAY_STAMP_TEXT_MAX];
+	TDB_DATA key = addr_key(addr, key_text);
+	size_t len = relay_stamp_format(stamp, value);
+	enum relay_status status = RELAY_OK;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += store->timeout_ms / 1000;
-	deadline.tv_nsec += (long)(store->timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
-	while (tdb_chainlock_nonblock(store->tdb, key) != 0) {
-		if (store->timer.expired || past(&deadline))
-			return false;
-		nanosleep(&pause, NULL);
-		if (pause.tv_nsec < 16000000)
-			pause.tv_nsec *= 2;
-	}
-	return true;
+	struct chain_attempt attempt = { store->tdb, key };
+
+	if (!retry_bounded(store, try_chainlock, &attempt))
+		return fail(err, RELAY_BUSY, store->path,
+			    "store busy: no lock within %u ms", store->timeout_ms);
+	if (tdb_store(store->tdb, key, text_data(value, len), TDB_REPLACE) != 0)
+		status = tdb_failure(store, err, "storing");
+	tdb_chainunlock(store->tdb, key);
+	return status;
 }
 
 enum relay_status relay_store_put(struct relay_store *store,
 				  const struct relay_addr *addr, int64_t stamp,
 				  struct relay_error *err)
 {
-	char key_text[RELAY_ADDR_TEXT_MAX], value[RELAY_STAMP_TEXT_MAX];
-	TDB_DATA key = addr_key(addr, key_text);
-	size_t len = relay_stamp_format(stamp, value);
-	enum relay_status status = RELAY_OK;
-	int stored;
+	enum relay_status status;
 
 	guard_begin(store);
-	if (!chainlock_bounded(store, key)) {
-		guard_end(store);
-		return fail(err, RELAY_BUSY, store->path,
-			    "store busy: no lock within %u ms", store->timeout_ms);
-	}
-	stored = tdb_store(store->tdb, key, text_data(value, len), TDB_REPLACE);
-	if (stored != 0)
-		status = tdb_failure(store, err, "storing");
-	tdb_chainunlock(store->tdb, key);
+	status = put_guarded(store, addr, stamp, err);
 	guard_end(store);
+	return status;
+}
+
+enum relay_status relay_store_record(const char *path,
+				     const struct relay_store_options *options,
+				     const struct relay_addr *addr,
+				     int64_t stamp, struct relay_error *err)
+{
+	struct relay_store *store = store_new(path, options, err);
+	enum relay_status status;
+
+	if (store == NULL)
+		return RELAY_FAILED;
+	guard_begin(store);
+	status = open_guarded(store, options, err);
+	if (status == RELAY_OK)
+		status = put_guarded(store, addr, stamp, err);
+	guard_end(store);
+	relay_store_close(store);
 	return status;
 }
 

@@ -59,6 +59,13 @@ enum relay_status relay_store_open(const char *path,
 
 void relay_store_close(struct relay_store *store);
 
+/* Opens (creating as options say), sets addr's time and closes, with one
+ * lock timeout for the whole: the login path's single call. */
+enum relay_status relay_store_record(const char *path,
+				     const struct relay_store_options *options,
+				     const struct relay_addr *addr,
+				     int64_t stamp, struct relay_error *err);
+
 /* Sets addr's time to stamp, creating or replacing the entry. */
 enum relay_status relay_store_put(struct relay_store *store,
 				  const struct relay_addr *addr, int64_t stamp,

@@ -26,7 +26,7 @@ bool relay_file_trusted(const struct stat *st, char *why, size_t whylen)
 	return true;
 }
 
-int relay_open_regular(const char *path)
+int relay_open_regular(const char *path, int access)
 {
 	struct stat st;
 	int fd;
@@ -43,7 +43,7 @@ int relay_open_regular(const char *path)
 	}
 	/* O_NONBLOCK: should the file be swapped for a FIFO meanwhile, the
 	 * open must not hang; fstat below then tells the truth. */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = open(path, access | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

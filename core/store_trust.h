@@ -13,9 +13,10 @@
  * what is wrong. */
 bool relay_file_trusted(const struct stat *st, char *why, size_t whylen);
 
-/* Opens path for inspection only: no symlink is followed, and a FIFO or
- * device is refused before it is opened.  Returns the fd, or -1 with
- * errno set (ELOOP for a symlink, EINVAL for a special file). */
-int relay_open_regular(const char *path);
+/* Opens path (access is O_RDONLY or O_RDWR) without following a
+ * symlink, and refuses a FIFO or device before it is opened.  Returns
+ * the fd, or -1 with errno set (ELOOP for a symlink, EINVAL for a
+ * special file). */
+int relay_open_regular(const char *path, int access);
 
 #endif

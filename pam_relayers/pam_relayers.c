@@ -1,0 +1,144 @@
+/* pam_relayers: after a successful POP or IMAP login, records the
+ * client's address and the time in the relay store, which sendmail's
+ * relay check reads through mapgen.
+ *
+ * Every POP/IMAP server calls account management only once the password
+ * was right, so that is where the module records; it also records when
+ * listed under session.  It never decides anything: every hook returns
+ * PAM_IGNORE, and a fault is logged, never passed on to the login. */
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "client_addr.h"
+#include "escape.h"
+#include "options.h"
+#include "store.h"
+
+static void complain_to_syslog(void *context, const char *problem)
+{
+	pam_syslog(context, LOG_ERR, "%s", problem);
+}
+
+static void tdb_to_syslog(void *context, const char *message)
+{
+	char shown[RELAY_ESCAPE_TEXT_MAX];
+
+	pam_syslog(context, LOG_ERR, "tdb: %s", relay_escape_str(message, shown));
+}
+
+static const char *item_text(pam_handle_t *pamh, int type)
+{
+	const void *item = NULL;
+
+	if (pam_get_item(pamh, type, &item) != PAM_SUCCESS)
+		return NULL;
+	return item;
+}
+
+/* Finds the client; false (after saying why, where useful) when there
+ * is nothing to record. */
+static bool find_client(pam_handle_t *pamh, const struct module_options *opt,
+			struct relay_addr *addr)
+{
+	const char *rhost = item_text(pamh, PAM_RHOST);
+	char shown[RELAY_ESCAPE_TEXT_MAX];
+
+	switch (client_addr_find(rhost, opt->peer_from_stdin, addr)) {
+	case CLIENT_ADDR_FOUND:
+		break;
+	case CLIENT_ADDR_ABSENT:
+		if (opt->debug)
+			pam_syslog(pamh, LOG_DEBUG,
+				   "no client address (PAM_RHOST unset); "
+				   "nothing recorded");
+		return false;
+	case CLIENT_ADDR_NOT_IP:
+		pam_syslog(pamh, LOG_NOTICE,
+			   "client \"%s\" is not an IP address; nothing recorded",
+			   relay_escape_str(rhost, shown));
+		return false;
+	}
+	if (relay_cidr_list_match(&opt->exclude, addr)) {
+		if (opt->debug) {
+			char text[RELAY_ADDR_TEXT_MAX];
+			relay_addr_format(addr, text);
+			pam_syslog(pamh, LOG_DEBUG, "%s is excluded; not recorded",
+				   text);
+		}
+		return false;
+	}
+	return true;
+}
+
+static void record_login(pam_handle_t *pamh, int argc, const char **argv)
+{
+	struct module_options opt;
+	struct relay_store_options store_opt = {
+		.create = true,
+		.log = tdb_to_syslog,
+		.log_context = pamh,
+	};
+	struct relay_addr addr;
+	struct relay_error err;
+	char text[RELAY_ADDR_TEXT_MAX], user[RELAY_ESCAPE_TEXT_MAX],
+		service[RELAY_ESCAPE_TEXT_MAX];
+
+	module_options_parse(argc, argv, &opt, complain_to_syslog, pamh);
+	if (!opt.exclude_valid || !find_client(pamh, &opt, &addr))
+		return;
+	store_opt.timeout_ms = opt.timeout_ms;
+	relay_addr_format(&addr, text);
+	relay_escape_str(item_text(pamh, PAM_USER), user);
+	relay_escape_str(item_text(pamh, PAM_SERVICE), service);
+	if (relay_store_record(opt.store_path, &store_opt, &addr, time(NULL),
+			       &err) != RELAY_OK) {
+		pam_syslog(pamh, LOG_ERR,
+			   "%s not recorded for user \"%s\" (service %s): %s",
+			   text, user, service, err.text);
+		return;
+	}
+	/* The audit trail: who opened the relay for which address. */
+	pam_syslog(pamh, LOG_INFO, "relay allowed for %s: user \"%s\", service %s",
+		   text, user, service);
+}
+
+PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
+				const char **argv)
+{
+	(void)flags;
+	record_login(pamh, argc, argv);
+	return PAM_IGNORE;
+}
+
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
+				   const char **argv)
+{
+	(void)flags;
+	record_login(pamh, argc, argv);
+	return PAM_IGNORE;
+}
+
+/* The hooks below run before the password is known to be right (auth),
+ * or as the mail user at logout (UW-IMAP's setcred): never record. */
+PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
+				   const char **argv)
+{
+	(void)pamh; (void)flags; (void)argc; (void)argv;
+	return PAM_IGNORE;
+}
+
+PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
+			      const char **argv)
+{
+	(void)pamh; (void)flags; (void)argc; (void)argv;
+	return PAM_IGNORE;
+}
+
+PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
+				    const char **argv)
+{
+	(void)pamh; (void)flags; (void)argc; (void)argv;
+	return PAM_IGNORE;
+}
