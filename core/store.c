@@ -703,3 +703,17 @@ const char *relay_status_name(enum relay_status status)
 	}
 	return "unknown";
 }
+
+int relay_status_exit_code(enum relay_status status)
+{
+	switch (status) {
+	case RELAY_OK: return 0;
+	case RELAY_MISSING: return 66;		/* EX_NOINPUT */
+	case RELAY_INSECURE: return 77;		/* EX_NOPERM */
+	case RELAY_FOREIGN: return 65;		/* EX_DATAERR */
+	case RELAY_BUSY: return 75;		/* EX_TEMPFAIL */
+	case RELAY_FAILED: return 74;		/* EX_IOERR */
+	case RELAY_NOT_FOUND: return 1;
+	}
+	return 74;
+}

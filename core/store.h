@@ -120,4 +120,9 @@ enum relay_status relay_store_check(struct relay_store *store,
 
 const char *relay_status_name(enum relay_status status);
 
+/* The sysexits(3) code a command-line program exits with for status:
+ * 66 missing, 77 insecure, 65 foreign or corrupt, 75 busy, 74 failed,
+ * 1 not found, 0 ok. */
+int relay_status_exit_code(enum relay_status status);
+
 #endif
