@@ -690,6 +690,19 @@ enum relay_status relay_store_check(struct relay_store *store,
 	return RELAY_OK;
 }
 
+enum relay_status relay_store_repack(struct relay_store *store,
+				     struct relay_error *err)
+{
+	int repacked;
+
+	guard_begin(store);
+	repacked = tdb_repack(store->tdb);
+	guard_end(store);
+	if (repacked != 0)
+		return tdb_failure(store, err, "repacking");
+	return RELAY_OK;
+}
+
 const char *relay_status_name(enum relay_status status)
 {
 	switch (status) {

@@ -118,6 +118,11 @@ enum relay_status relay_store_check(struct relay_store *store,
 				    uint64_t *entries, uint64_t *bad_entries,
 				    struct relay_error *err);
 
+/* Rebuilds the store's free space in a transaction, reclaiming what a
+ * writer killed mid-store leaked; every entry is kept. */
+enum relay_status relay_store_repack(struct relay_store *store,
+				     struct relay_error *err);
+
 const char *relay_status_name(enum relay_status status);
 
 /* The sysexits(3) code a command-line program exits with for status:
