@@ -36,6 +36,11 @@ endif
 TDB_LIBS := $(shell pkg-config --libs tdb 2>/dev/null || echo -ltdb)
 PAM_LIBS := -lpam
 
+# Objects live apart from the programs: build/vsmtprelay is a program,
+# so its objects cannot sit in a directory of that name.
+OBJ = $(BUILD)/obj
+objects_of = $(patsubst %.c,$(OBJ)/%.o,$(1))
+
 # Filled in by the build.mk files.
 PROGRAMS :=
 CHECKS :=
@@ -53,7 +58,7 @@ include $(sort $(wildcard tests/*/build.mk bench/build.mk fuzz/build.mk))
 
 all: $(PROGRAMS)
 
-$(BUILD)/%.o: %.c
+$(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 

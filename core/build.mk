@@ -3,7 +3,7 @@
 CORE_SRCS := $(wildcard core/*.c)
 CORE_LIB := $(BUILD)/librelayers.a
 
-$(CORE_LIB): $(CORE_SRCS:%.c=$(BUILD)/%.o)
+$(CORE_LIB): $(call objects_of,$(CORE_SRCS))
 	@mkdir -p $(dir $@)
 	rm -f $@
 	$(AR) rcs $@ $^

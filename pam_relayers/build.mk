@@ -1,6 +1,6 @@
 # pam_relayers.so, the module a POP/IMAP server's PAM stack loads.
 PAM_MODULE := $(BUILD)/pam_relayers.so
-PAM_MODULE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard pam_relayers/*.c))
+PAM_MODULE_OBJS := $(call objects_of,$(wildcard pam_relayers/*.c))
 PROGRAMS += $(PAM_MODULE)
 INSTALLS += install-pam-module
 

@@ -1,0 +1,154 @@
+/* The commands that change the store: add, delete, expire.  Changes to
+ * many entries run in one transaction, so they happen whole or not. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "arguments.h"
+#include "cli_store.h"
+#include "commands.h"
+#include "stamp.h"
+
+int cmd_add(const char *path, int argc, char **argv)
+{
+	struct relay_addr addr;
+	struct relay_store *store;
+	struct relay_error err;
+	int64_t ticks = time(NULL);
+	int code = 0;
+
+	if (!arg_address(argv[0], &addr) ||
+	    (argc > 1 && !arg_ticks(argv[1], &ticks)))
+		return EXIT_USAGE;
+	store = cli_store_open(path, CLI_CREATE, &code);
+	if (store == NULL)
+		return code;
+	if (relay_store_put(store, &addr, ticks, &err) != RELAY_OK)
+		code = cli_store_error(&err);
+	relay_store_close(store);
+	return code;
+}
+
+static enum relay_status delete_each(struct relay_store *store,
+				     const struct relay_addr *addrs,
+				     int count, struct relay_error *err,
+				     bool *any_absent)
+{
+	for (int i = 0; i < count; i++) {
+		enum relay_status status = relay_store_delete(store, &addrs[i], err);
+
+		if (status == RELAY_NOT_FOUND) {
+			fprintf(stderr, "vsmtprelay: %s\n", err->text);
+			*any_absent = true;
+		} else if (status != RELAY_OK) {
+			return status;
+		}
+	}
+	return RELAY_OK;
+}
+
+static int run_in_transaction(struct relay_store *store,
+			      int (*body)(struct relay_store *, void *),
+			      void *context)
+{
+	struct relay_error err;
+	int status;
+
+	if (relay_store_begin(store, &err) != RELAY_OK)
+		return cli_store_error(&err);
+	status = body(store, context);
+	if (status != 0) {
+		relay_store_cancel(store);
+		return status;
+	}
+	if (relay_store_commit(store, &err) != RELAY_OK)
+		return cli_store_error(&err);
+	return 0;
+}
+
+struct deletion {
+	struct relay_addr *addrs;
+	int count;
+	bool any_absent;
+};
+
+static int delete_body(struct relay_store *store, void *context)
+{
+	struct deletion *d = context;
+	struct relay_error err;
+
+	if (delete_each(store, d->addrs, d->count, &err, &d->any_absent) !=
+	    RELAY_OK)
+		return cli_store_error(&err);
+	return 0;
+}
+
+int cmd_delete(const char *path, int argc, char **argv)
+{
+	struct deletion d = { calloc((size_t)argc, sizeof(*d.addrs)), argc, false };
+	struct relay_store *store;
+	int code = 0;
+
+	if (d.addrs == NULL)
+		return 71;	/* EX_OSERR */
+	for (int i = 0; i < argc; i++)
+		if (!arg_address(argv[i], &d.addrs[i])) {
+			free(d.addrs);
+			return EXIT_USAGE;
+		}
+	store = cli_store_open(path, CLI_WRITE, &code);
+	if (store != NULL) {
+		code = run_in_transaction(store, delete_body, &d);
+		if (code == 0 && d.any_absent)
+			code = 1;
+		relay_store_close(store);
+	}
+	free(d.addrs);
+	return code;
+}
+
+struct expiry {
+	int64_t now;
+	int64_t max_age;	/* seconds; -1: every old entry */
+	uint64_t removed;
+};
+
+static bool keep_unexpired(const struct relay_addr *addr, int64_t stamp,
+			   void *context)
+{
+	const struct expiry *e = context;
+
+	(void)addr;
+	return !relay_stamp_is_old(stamp, e->now, e->max_age);
+}
+
+static int expire_body(struct relay_store *store, void *context)
+{
+	struct expiry *e = context;
+	struct relay_error err;
+
+	if (relay_store_prune(store, keep_unexpired, e, &e->removed, &err) !=
+	    RELAY_OK)
+		return cli_store_error(&err);
+	return 0;
+}
+
+int cmd_expire(const char *path, int argc, char **argv)
+{
+	struct expiry e = { time(NULL), -1, 0 };
+	struct relay_store *store;
+	int64_t minutes;
+	int code = 0;
+
+	if (argc > 0) {
+		if (!arg_minutes(argv[0], &minutes))
+			return EXIT_USAGE;
+		e.max_age = relay_minutes_to_seconds(minutes);
+	}
+	store = cli_store_open(path, CLI_WRITE, &code);
+	if (store == NULL)
+		return code;
+	code = run_in_transaction(store, expire_body, &e);
+	relay_store_close(store);
+	return code;
+}
