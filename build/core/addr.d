@@ -1,2 +1,0 @@
-build/core/addr.o: core/addr.c core/addr.h
-core/addr.h:

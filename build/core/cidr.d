@@ -1,3 +1,0 @@
-build/core/cidr.o: core/cidr.c core/cidr.h core/addr.h
-core/cidr.h:
-core/addr.h:

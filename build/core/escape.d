@@ -1,2 +1,0 @@
-build/core/escape.o: core/escape.c core/escape.h
-core/escape.h:

@@ -1,2 +1,0 @@
-build/core/stamp.o: core/stamp.c core/stamp.h
-core/stamp.h:
