@@ -54,7 +54,7 @@ all:
 # Each build.mk adds to the lists above.
 include core/build.mk
 include $(sort $(filter-out core/build.mk,$(wildcard */build.mk)))
-include $(sort $(wildcard tests/*/build.mk bench/build.mk fuzz/build.mk))
+include $(sort $(wildcard tests/*/build.mk))
 
 all: $(PROGRAMS)
 
