@@ -62,3 +62,26 @@ t_done() {
 	printf '%s: %d passed, %d failed\n' "$T_SUITE" "$T_PASSED" "$T_FAILED"
 	[ "$T_FAILED" -eq 0 ] && [ "$T_PASSED" -gt 0 ]
 }
+
+# t_cmocka COMMAND...: runs a cmocka program and counts each of its tests
+# as one result here, so that the closing line counts real cases.  A
+# program that dies before its summary counts as one more failure.
+t_cmocka() {
+	"$@" > "$T_TMP/cmocka.out" 2>&1
+	status=$?
+	cat "$T_TMP/cmocka.out"
+	results=$(sed -n -e '/^\[==========\] .* test(s) run/q' \
+		-e 's/^\[       OK \] \(.*\)/ok \1/p' \
+		-e 's/^\[  FAILED  \] \(.*\)/fail \1/p' "$T_TMP/cmocka.out")
+	while read -r verdict name; do
+		case "$verdict" in
+		ok) T_PASSED=$((T_PASSED + 1)) ;;
+		fail) T_FAILED=$((T_FAILED + 1)) ;;
+		esac
+	done <<RESULTS
+$results
+RESULTS
+	if [ "$status" -ne 0 ] && ! printf '%s\n' "$results" | grep -q '^fail'; then
+		t_fail "$* exited $status"
+	fi
+}
