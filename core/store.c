@@ -282,9 +282,13 @@ static enum relay_status attach(struct relay_store *store, int access,
 			    "(waited %u ms)", store->timeout_ms);
 	store->tdb = open_tdb(store, access, 0);
 	if (store->tdb == NULL) {
-		if (errno == EIO)
+		/* tdb's words for a header it cannot use: bad magic or
+		 * version (EIO), a hash table past the end (EINVAL), an
+		 * unknown layout (ENOSYS). */
+		if (errno == EIO || errno == EINVAL || errno == ENOSYS)
 			return fail(err, RELAY_FOREIGN, store->path,
-				    "not a valid tdb file; left untouched");
+				    "not a valid tdb file (truncated or corrupt); "
+				    "left untouched");
 		return fail(err, RELAY_FAILED, store->path, "cannot open: %s",
 			    strerror(errno));
 	}

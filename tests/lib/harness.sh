@@ -44,12 +44,12 @@ t_expect() {
 # t_expect_status NAME STATUS COMMAND...: runs COMMAND, compares $?.
 # Its stdout and stderr are kept in $T_OUT and $T_ERR for later checks.
 t_expect_status() {
-	name=$1 want=$2
+	_t_name=$1 _t_want=$2
 	shift 2
-	T_OUT=$("$@" 2>"$T_TMP/stderr"); got=$?
+	T_OUT=$("$@" 2>"$T_TMP/stderr"); _t_got=$?
 	T_ERR=$(cat "$T_TMP/stderr")
-	if [ "$got" = "$want" ]; then t_ok "$name"; else
-		t_fail "$name" "exit $got, wanted $want; stderr: $T_ERR"; fi
+	if [ "$_t_got" = "$_t_want" ]; then t_ok "$_t_name"; else
+		t_fail "$_t_name" "exit $_t_got, wanted $_t_want; stderr: $T_ERR"; fi
 }
 
 # t_expect_match NAME PATTERN TEXT: TEXT matches the grep -E PATTERN.
@@ -68,20 +68,20 @@ t_done() {
 # program that dies before its summary counts as one more failure.
 t_cmocka() {
 	"$@" > "$T_TMP/cmocka.out" 2>&1
-	status=$?
+	_t_status=$?
 	cat "$T_TMP/cmocka.out"
 	results=$(sed -n -e '/^\[==========\] .* test(s) run/q' \
 		-e 's/^\[       OK \] \(.*\)/ok \1/p' \
 		-e 's/^\[  FAILED  \] \(.*\)/fail \1/p' "$T_TMP/cmocka.out")
-	while read -r verdict name; do
-		case "$verdict" in
+	while read -r _t_verdict _t_case; do
+		case "$_t_verdict" in
 		ok) T_PASSED=$((T_PASSED + 1)) ;;
 		fail) T_FAILED=$((T_FAILED + 1)) ;;
 		esac
 	done <<RESULTS
 $results
 RESULTS
-	if [ "$status" -ne 0 ] && ! printf '%s\n' "$results" | grep -q '^fail'; then
-		t_fail "$* exited $status"
+	if [ "$_t_status" -ne 0 ] && ! printf '%s\n' "$results" | grep -q '^fail'; then
+		t_fail "$* exited $_t_status"
 	fi
 }

@@ -1,0 +1,180 @@
+#!/bin/sh
+# vsmtprelay, command by command and error by error.  Every refusal must
+# name the problem, exit with the documented status and leave the store
+# byte-for-byte as it was.
+. "$(dirname "$0")/../lib/harness.sh"
+T_SUITE=${T_SUITE_NAME:-cli}
+
+V=$RELAYERS_BUILD/vsmtprelay
+S=$T_TMP/relayers.tdb
+now=$(date +%s)
+
+v() { "$V" -f "$S" "$@"; }
+snapshot() { cp "$S" "$T_TMP/before"; }
+unchanged() { # NAME
+	if cmp -s "$S" "$T_TMP/before"; then t_ok "$1: store unchanged"
+	else t_fail "$1: store changed"; fi
+}
+
+# --- usage ---------------------------------------------------------------
+t_expect_status "no command is a usage error" 64 "$V"
+t_expect_match "usage lists the seed's commands" 'expire \[n\]' "$T_ERR"
+t_expect_status "--help" 0 "$V" --help
+t_expect_match "--help names add" 'add ip \[ticks\]' "$T_OUT"
+t_expect_status "--version" 0 "$V" --version
+t_expect_match "--version prints one" '^vsmtprelay [0-9]+\.[0-9]+' "$T_OUT"
+t_expect_status "unknown command" 64 v frobnicate
+t_expect_match "unknown command is named" 'unknown command "frobnicate"' "$T_ERR"
+t_expect_status "add needs an address" 64 v add
+t_expect_status "add takes at most two arguments" 64 v add 192.0.2.1 1 2
+t_expect_status "dump takes no argument" 64 v dump extra
+
+# --- add ---------------------------------------------------------------
+t_expect_status "a missing store is not created by dump" 66 v dump
+t_expect_match "missing store is named" 'no such file' "$T_ERR"
+[ ! -e "$S" ] && t_ok "dump left no store behind" || t_fail "dump created a store"
+t_expect_status "add creates the store" 0 v add 192.0.2.1
+t_expect "new store mode is 0600" 600 "$(stat -c %a "$S")"
+t_expect_status "dump after add" 0 v dump
+line=$(printf '%s\n' "$T_OUT" | grep '^192\.0\.2\.1	')
+stamp=${line#*	}
+if [ -n "$stamp" ] && [ "$stamp" -ge "$now" ] && [ "$stamp" -le $((now + 5)) ]; then
+	t_ok "add stamps the current time"
+else t_fail "add stamps the current time" "got [$line]"; fi
+t_expect_status "add with ticks" 0 v add 192.0.2.2 1700000000
+t_expect_status "add replaces a time" 0 v add 192.0.2.2 1700000001
+t_expect_match "replaced time shown" '^192\.0\.2\.2	1700000001$' "$(v dump)"
+t_expect "one entry per address" 1 "$(v dump | grep -c '^192\.0\.2\.2	')"
+t_expect_status "add IPv6 in any form" 0 v add 2001:DB8:0:0:0:0:0:9 1700000002
+t_expect_match "IPv6 stored compressed, lower case" '^2001:db8::9	1700000002$' "$(v dump)"
+t_expect_status "add v4-mapped" 0 v add ::ffff:192.0.2.3 1700000003
+t_expect_match "v4-mapped stored as IPv4" '^192\.0\.2\.3	1700000003$' "$(v dump)"
+
+snapshot
+for bad in bogus 192.0.2 192.0.2.256 '192.0.2.1 ' '' mail.example.com 1.2.3.4/24 '-1'; do
+	t_expect_status "add refuses address [$bad]" 64 v add "$bad"
+done
+t_expect_match "bad address is named" '"-1" is not an IP address' "$T_ERR"
+for bad in abc -5 1.5 '' 99999999999999999999 ' 5'; do
+	t_expect_status "add refuses ticks [$bad]" 64 v add 192.0.2.9 "$bad"
+done
+t_expect_match "bad ticks are named" 'is not a time' "$T_ERR"
+unchanged "refused adds"
+
+# --- list, dump, expire: old, older than n, future -------------------------
+rm -f "$S"
+v add 198.51.100.1 $((now - 600))	  # 10 minutes old
+v add 198.51.100.2 $((now - 7200))	  # 2 hours old
+v add 198.51.100.3 $((now - 200000))  # 2+ days old
+v add 198.51.100.4 $((now + 86400))	  # pinned: in the future
+t_expect "dump shows every entry" 4 "$(v dump | wc -l)"
+t_expect "list shows the old ones, not the future one" \
+	"198.51.100.1 198.51.100.2 198.51.100.3" \
+	"$(v list | cut -f1 | sort | tr '\n' ' ' | sed 's/ $//')"
+t_expect "list 60 shows entries older than an hour" "198.51.100.2 198.51.100.3" \
+	"$(v list 60 | cut -f1 | sort | tr '\n' ' ' | sed 's/ $//')"
+t_expect "list 1440 shows entries older than a day" "198.51.100.3" \
+	"$(v list 1440 | cut -f1)"
+t_expect_match "list output is ADDRESS<TAB>EPOCH" '^198\.51\.100\.3	[0-9]+$' "$(v list 1440)"
+snapshot
+for bad in -1 abc 1.5 ''; do
+	t_expect_status "list refuses minutes [$bad]" 64 v list "$bad"
+	t_expect_status "expire refuses minutes [$bad]" 64 v expire "$bad"
+done
+t_expect_match "negative minutes are named" 'cannot be negative' \
+	"$(v expire -1 2>&1)"
+unchanged "refused expires"
+t_expect_status "expire 1440 (the nightly crontab)" 0 v expire 1440
+t_expect "expire 1440 removed only the day-old entry" \
+	"198.51.100.1 198.51.100.2 198.51.100.4" \
+	"$(v dump | cut -f1 | sort | tr '\n' ' ' | sed 's/ $//')"
+t_expect_status "expire" 0 v expire
+t_expect "expire keeps only the future entry" "198.51.100.4" "$(v dump | cut -f1)"
+
+# --- delete ------------------------------------------------------------
+v add 203.0.113.1; v add 203.0.113.2; v add 2001:db8::2
+snapshot
+t_expect_status "delete refuses a bad address and changes nothing" 64 \
+	v delete 203.0.113.1 not-an-ip
+unchanged "refused delete"
+t_expect_status "delete several" 0 v delete 203.0.113.1 2001:DB8:0::2
+t_expect "deleted entries are gone" "198.51.100.4 203.0.113.2" \
+	"$(v dump | cut -f1 | sort | tr '\n' ' ' | sed 's/ $//')"
+t_expect_status "delete of an absent address says so" 1 v delete 203.0.113.2 203.0.113.99
+t_expect_match "absent address named" '203\.0\.113\.99: no such entry' "$T_ERR"
+t_expect "present ones are still deleted" "198.51.100.4" "$(v dump | cut -f1)"
+
+# --- makemap round trip (the seed's promise) -----------------------------
+rm -f "$S"
+v add 192.0.2.50 $((now - 60)); v add 2001:db8::50 $((now - 60))
+v list > "$T_TMP/list.txt"
+if (cd "$T_TMP" && makemap hash relayers < list.txt); then
+	t_expect "makemap rebuilds a map from list output" \
+		"$(sort "$T_TMP/list.txt")" \
+		"$(makemap -u hash "$T_TMP/relayers" | sort)"
+else t_fail "makemap accepts list output"; fi
+
+# --- check -------------------------------------------------------------
+t_expect_status "check a good store" 0 v check
+t_expect_match "check counts entries" 'ok, 2 entries' "$T_OUT"
+t_expect_status "check --repair on a good store" 0 v check --repair
+t_expect_status "check refuses other arguments" 64 v check --frob
+
+# --- stores that must be refused ------------------------------------------
+refused() { # NAME STATUS PATTERN: every command refuses the file at $S
+	name=$1 want=$2 pattern=$3
+	snapshot
+	for cmd in dump list expire "delete 192.0.2.50" "add 192.0.2.51" check; do
+		# shellcheck disable=SC2086
+		t_expect_status "$name: $cmd exits $want" "$want" v $cmd
+	done
+	t_expect_match "$name: message" "$pattern" "$T_ERR"
+	unchanged "$name"
+}
+cp "$S" "$T_TMP/good.tdb"
+chmod 0666 "$S"; refused "world-writable store" 77 'chmod go-w'
+chmod 0620 "$S"; refused "group-writable store" 77 'lets others write'
+chmod 0600 "$S"
+chown 65534 "$S"; refused "store owned by nobody" 77 'owned by uid 65534'
+chown 0 "$S"
+printf 'not a tdb\n' > "$S"; refused "foreign file" 65 'not a relay store'
+: > "$S"; refused "empty file" 65 'not a relay store'
+head -c 4096 "$T_TMP/good.tdb" > "$S"; refused "truncated store" 65 '.'
+rm -f "$S"; ln -s "$T_TMP/good.tdb" "$S"
+cp "$T_TMP/good.tdb" "$T_TMP/good.orig"
+t_expect_status "symlinked store refused" 77 v dump
+t_expect_match "symlink named" 'symbolic link' "$T_ERR"
+t_expect_status "add through a symlink refused" 77 v add 192.0.2.52
+if cmp -s "$T_TMP/good.tdb" "$T_TMP/good.orig"; then t_ok "symlink target untouched"
+else t_fail "symlink target untouched"; fi
+rm -f "$S"; mkdir "$S"
+t_expect_status "directory refused" 77 v dump
+rm -rf "$S"; mkfifo "$S"
+t_expect_status "FIFO refused without hanging" 77 timeout 10 "$V" -f "$S" dump
+rm -f "$S"
+t_expect_status "add into a missing directory fails" 66 \
+	"$V" -f "$T_TMP/no/such/dir.tdb" add 192.0.2.1
+
+# --- a busy store: bounded waits, then "store busy" -----------------------
+cp "$T_TMP/good.tdb" "$S"
+python3 - "$S" "$T_TMP/locked" <<'PY' &
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+# tdb's whole-store lock: every hash chain, from the freelist to the end.
+fcntl.lockf(fd, fcntl.LOCK_EX, 0, 168)
+open(sys.argv[2], "w").close()
+time.sleep(30)
+PY
+holder=$!
+for _ in $(seq 50); do [ -e "$T_TMP/locked" ] && break; sleep 0.1; done
+start=$(date +%s)
+t_expect_status "add on a locked store gives up" 75 timeout 20 "$V" -f "$S" add 192.0.2.60
+t_expect_match "busy is named" 'store busy' "$T_ERR"
+t_expect_status "expire on a locked store gives up" 75 timeout 20 "$V" -f "$S" expire
+elapsed=$(( $(date +%s) - start ))
+if [ "$elapsed" -le 14 ]; then t_ok "busy store answered within the bound"
+else t_fail "busy store answered within the bound" "${elapsed}s"; fi
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+t_expect_status "store usable once the lock is gone" 0 v add 192.0.2.60
+
+t_done
