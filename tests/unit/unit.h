@@ -9,7 +9,27 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <cmocka.h>
+
+/* Valgrind runs everything several times slower: the check target sets
+ * UNIT_TIME_SCALE, and upper time bounds are stretched by it. */
+static inline long unit_time_scale(void)
+{
+	const char *text = getenv("UNIT_TIME_SCALE");
+	long scale = text != NULL ? atol(text) : 1;
+
+	return scale > 0 ? scale : 1;
+}
+
+static inline long unit_now_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
 
 static inline int unit_report(const char *suite, size_t total, int failed)
 {
