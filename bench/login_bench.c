@@ -1,0 +1,326 @@
+/* login_bench: what pam_relayers adds to a login, side by side with the
+ * same stack without it, with tdb's own floor and with the pam_exec peer
+ * an admin would write.  The variants run interleaved in one process, so
+ * that the machine's noise falls on all of them alike.
+ *
+ *   login_bench interleave CONFDIR STORE ROUNDS PEER_EVERY FIRST
+ *   login_bench concurrent CONFDIR SERVICE PROCS LOGINS FIRST
+ *   login_bench single CONFDIR SERVICE COUNT FIRST
+ *   login_bench floor STORE COUNT FIRST
+ *
+ * CONFDIR holds the service files stack_a (pam_matrix + pam_permit),
+ * stack_b (stack_a + pam_relayers), peer_tdbtool and peer_vsmtprelay
+ * (stack_a + pam_exec).  FIRST numbers the first client address, so
+ * that each run logs in from addresses no earlier run used. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "addresses.h"
+#include "pam_login.h"
+#include "samples.h"
+#include "tdb_floor.h"
+
+static unsigned long number_arg(const char *text, const char *what)
+{
+	char *end;
+	unsigned long value;
+
+	errno = 0;
+	value = strtoul(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0') {
+		fprintf(stderr, "login_bench: bad %s \"%s\"\n", what, text);
+		exit(64);
+	}
+	return value;
+}
+
+static uint32_t next_client;
+
+static const char *take_client(char text[RELAY_ADDR_TEXT_MAX])
+{
+	login_client_text(next_client++, text);
+	return text;
+}
+
+static void login_or_die(const char *confdir, const char *service,
+			 struct login_times *t)
+{
+	char rhost[RELAY_ADDR_TEXT_MAX];
+
+	if (!pam_login_timed(confdir, service, take_client(rhost), t))
+		exit(1);
+}
+
+static void floor_or_die(const char *store, struct samples *s)
+{
+	char key[RELAY_ADDR_TEXT_MAX];
+	uint64_t start;
+
+	take_client(key);
+	start = now_ns();
+	if (!tdb_floor_record(store, key))
+		exit(1);
+	samples_add(s, now_ns() - start);
+}
+
+static long max_rss_kb(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+enum variant { STACK_A, STACK_B, FLOOR, VARIANTS };
+
+struct interleaved {
+	struct samples acct[VARIANTS], whole[VARIANTS];
+	struct samples peer_acct[2], peer_whole[2];
+};
+
+static const char *const peer_service[2] = { "peer_tdbtool",
+					     "peer_vsmtprelay" };
+
+static void run_variant(enum variant v, const char *confdir,
+			const char *store, struct interleaved *r)
+{
+	static const char *const service[] = { "stack_a", "stack_b" };
+	struct login_times t;
+
+	if (v == FLOOR) {
+		floor_or_die(store, &r->acct[FLOOR]);
+		return;
+	}
+	login_or_die(confdir, service[v], &t);
+	samples_add(&r->acct[v], t.acct_ns);
+	samples_add(&r->whole[v], t.whole_ns);
+}
+
+static void run_peer(unsigned which, const char *confdir,
+		     struct interleaved *r)
+{
+	struct login_times t;
+
+	login_or_die(confdir, peer_service[which], &t);
+	samples_add(&r->peer_acct[which], t.acct_ns);
+	samples_add(&r->peer_whole[which], t.whole_ns);
+}
+
+/* Rotates the order inside each round, so that no variant always runs
+ * right after another one warmed the caches for it. */
+static void interleave_rounds(const char *confdir, const char *store,
+			      unsigned long rounds, unsigned long peer_every,
+			      struct interleaved *r)
+{
+	for (unsigned long round = 0; round < rounds; round++) {
+		for (unsigned k = 0; k < VARIANTS; k++)
+			run_variant((enum variant)((round + k) % VARIANTS),
+				    confdir, store, r);
+		if (peer_every > 0 && round % peer_every == 0)
+			run_peer((unsigned)(round / peer_every) % 2, confdir, r);
+	}
+}
+
+static double median_us(struct samples *s)
+{
+	return samples_summarise(s).p50_us;
+}
+
+static double mean_us(struct samples *s)
+{
+	return samples_summarise(s).mean_us;
+}
+
+static void print_added_cost(struct interleaved *r)
+{
+	double added_acct = median_us(&r->acct[STACK_B]) -
+			    median_us(&r->acct[STACK_A]);
+	double added_whole = median_us(&r->whole[STACK_B]) -
+			     median_us(&r->whole[STACK_A]);
+	double floor_p50 = median_us(&r->acct[FLOOR]);
+	double peer_added = median_us(&r->peer_acct[0]) -
+			    median_us(&r->acct[STACK_A]);
+
+	printf("added by pam_relayers, p50: acct_mgmt %.1f us, whole login "
+	       "%.1f us (mean: %.1f / %.1f us)\n", added_acct, added_whole,
+	       mean_us(&r->acct[STACK_B]) - mean_us(&r->acct[STACK_A]),
+	       mean_us(&r->whole[STACK_B]) - mean_us(&r->whole[STACK_A]));
+	printf("module acct_mgmt / tdb floor (p50): %.2fx\n",
+	       added_acct / floor_p50);
+	if (r->peer_acct[0].count > 0)
+		printf("pam_exec+tdbtool peer / module (p50 added acct_mgmt): "
+		       "%.0fx\n", peer_added / added_acct);
+}
+
+static int interleave_main(char **argv)
+{
+	const char *confdir = argv[0], *store = argv[1];
+	unsigned long rounds = number_arg(argv[2], "round count");
+	unsigned long peer_every = number_arg(argv[3], "peer interval");
+	struct interleaved r;
+
+	next_client = (uint32_t)number_arg(argv[4], "first client");
+	for (int v = 0; v < VARIANTS; v++) {
+		samples_init(&r.acct[v], rounds);
+		samples_init(&r.whole[v], rounds);
+	}
+	for (int p = 0; p < 2; p++) {
+		samples_init(&r.peer_acct[p], 64);
+		samples_init(&r.peer_whole[p], 64);
+	}
+	interleave_rounds(confdir, store, rounds, peer_every, &r);
+	samples_print("A acct_mgmt", &r.acct[STACK_A]);
+	samples_print("B acct_mgmt (+pam_relayers)", &r.acct[STACK_B]);
+	samples_print("floor tdb open+store+close", &r.acct[FLOOR]);
+	samples_print("peer tdbtool acct_mgmt", &r.peer_acct[0]);
+	samples_print("peer vsmtprelay acct_mgmt", &r.peer_acct[1]);
+	samples_print("A whole login", &r.whole[STACK_A]);
+	samples_print("B whole login", &r.whole[STACK_B]);
+	samples_print("peer tdbtool whole login", &r.peer_whole[0]);
+	samples_print("peer vsmtprelay whole", &r.peer_whole[1]);
+	print_added_cost(&r);
+	return 0;
+}
+
+/* The children write their samples here; the parent reads them after
+ * every child has exited. */
+struct shared_samples {
+	uint64_t *acct, *whole;
+	size_t per_proc;
+};
+
+static void child_logins(const char *confdir, const char *service,
+			 struct shared_samples *shared, unsigned proc,
+			 int start_fd)
+{
+	char go;
+	struct login_times t;
+
+	/* Every child starts when the parent closes the pipe. */
+	if (read(start_fd, &go, 1) < 0)
+		_exit(1);
+	next_client += (uint32_t)(proc * shared->per_proc);
+	for (size_t i = 0; i < shared->per_proc; i++) {
+		login_or_die(confdir, service, &t);
+		shared->acct[proc * shared->per_proc + i] = t.acct_ns;
+		shared->whole[proc * shared->per_proc + i] = t.whole_ns;
+	}
+	_exit(0);
+}
+
+static void gather(const uint64_t *from, size_t count, struct samples *s)
+{
+	samples_init(s, count);
+	for (size_t i = 0; i < count; i++)
+		samples_add(s, from[i]);
+}
+
+static int concurrent_main(char **argv)
+{
+	const char *confdir = argv[0], *service = argv[1];
+	unsigned procs = (unsigned)number_arg(argv[2], "process count");
+	struct shared_samples shared = {
+		.per_proc = number_arg(argv[3], "login count") };
+	size_t total = procs * shared.per_proc;
+	int start[2], failures = 0, status;
+	struct samples acct, whole;
+	uint64_t began, elapsed;
+
+	next_client = (uint32_t)number_arg(argv[4], "first client");
+	shared.acct = mmap(NULL, 2 * total * sizeof(uint64_t),
+			   PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			   -1, 0);
+	if (shared.acct == MAP_FAILED || pipe(start) != 0) {
+		perror("login_bench");
+		return 70;
+	}
+	shared.whole = shared.acct + total;
+	for (unsigned p = 0; p < procs; p++) {
+		if (fork() == 0) {
+			close(start[1]);
+			child_logins(confdir, service, &shared, p, start[0]);
+		}
+	}
+	close(start[0]);
+	began = now_ns();
+	close(start[1]);
+	while (wait(&status) > 0)
+		failures += !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	elapsed = now_ns() - began;
+	if (failures > 0) {
+		fprintf(stderr, "login_bench: %d login processes failed\n",
+			failures);
+		return 1;
+	}
+	gather(shared.acct, total, &acct);
+	gather(shared.whole, total, &whole);
+	printf("%s, %u processes: %.0f logins/s over %.2f s\n", service, procs,
+	       (double)total * 1e9 / (double)elapsed, (double)elapsed / 1e9);
+	samples_print("  acct_mgmt", &acct);
+	samples_print("  whole login", &whole);
+	return 0;
+}
+
+static int single_main(char **argv)
+{
+	const char *confdir = argv[0], *service = argv[1];
+	unsigned long count = number_arg(argv[2], "login count");
+	struct samples acct, whole;
+	struct login_times t;
+
+	next_client = (uint32_t)number_arg(argv[3], "first client");
+	samples_init(&acct, count);
+	samples_init(&whole, count);
+	for (unsigned long i = 0; i < count; i++) {
+		login_or_die(confdir, service, &t);
+		samples_add(&acct, t.acct_ns);
+		samples_add(&whole, t.whole_ns);
+	}
+	samples_print("  acct_mgmt", &acct);
+	samples_print("  whole login", &whole);
+	printf("  peak RSS %ld KiB\n", max_rss_kb());
+	return 0;
+}
+
+static int floor_main(char **argv)
+{
+	unsigned long count = number_arg(argv[1], "count");
+	struct samples s;
+
+	next_client = (uint32_t)number_arg(argv[2], "first client");
+	samples_init(&s, count);
+	for (unsigned long i = 0; i < count; i++)
+		floor_or_die(argv[0], &s);
+	samples_print("  floor", &s);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int args;
+		int (*run)(char **argv);
+	} modes[] = {
+		{ "interleave", 5, interleave_main },
+		{ "concurrent", 5, concurrent_main },
+		{ "single", 4, single_main },
+		{ "floor", 3, floor_main },
+	};
+
+	for (size_t i = 0; argc >= 2 && i < sizeof(modes) / sizeof(*modes); i++)
+		if (strcmp(argv[1], modes[i].name) == 0 && argc == modes[i].args + 2)
+			return modes[i].run(argv + 2);
+	fprintf(stderr, "usage: login_bench interleave CONFDIR STORE ROUNDS "
+		"PEER_EVERY FIRST\n"
+		"       login_bench concurrent CONFDIR SERVICE PROCS LOGINS FIRST\n"
+		"       login_bench single CONFDIR SERVICE COUNT FIRST\n"
+		"       login_bench floor STORE COUNT FIRST\n");
+	return 64;
+}

@@ -1,0 +1,238 @@
+#!/bin/sh
+# make bench: prints the figures docs/PERFORMANCE.md records, side by side
+# in one run so that the machine's noise falls on every variant alike.
+# It never fails on speed: a non-zero exit means a benchmark could not
+# run at all (a login failed, a program is missing).
+#
+# RELAYERS_BUILD   the build directory (default build)
+# BENCH_ROUNDS     interleaved login rounds per store size (default 2000)
+# BENCH_ENTRIES    entries in the big store (default 1000000)
+# BENCH_SKIP_CALLGRIND=1 skips the instruction counts (valgrind is slow)
+set -eu
+
+: "${RELAYERS_BUILD:=build}"
+B=$(cd "$RELAYERS_BUILD" && pwd)
+ROUNDS=${BENCH_ROUNDS:-2000}
+BIG=${BENCH_ENTRIES:-1000000}
+MID=$((BIG / 10))
+PEER_EVERY=25
+PROCS=8
+PER_PROC=250
+OLD_MINUTES=1440	# store_fill makes every other entry 3 days old
+D=$B/bench/data
+LOGIN=$B/bench/login_bench
+VSMTPRELAY=$B/vsmtprelay
+MAPGEN=$B/mapgen
+MODULE=$B/pam_relayers.so
+PAMDIR=$(pkg-config --variable=libdir pam 2>/dev/null || echo /lib)/security
+MATRIX=$(find /usr/lib -name pam_matrix.so -path '*pam_wrapper*' 2>/dev/null | head -n 1)
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+for f in "$LOGIN" "$B/bench/store_fill" "$VSMTPRELAY" "$MODULE" "$MATRIX" \
+	 "$PAMDIR/pam_permit.so" "$PAMDIR/pam_exec.so"; do
+	[ -e "$f" ] || { echo "bench: missing $f" >&2; exit 1; }
+done
+for tool in tdbtool makemap valgrind; do
+	command -v "$tool" >/dev/null || { echo "bench: missing $tool" >&2; exit 1; }
+done
+
+section() { printf '\n== %s\n' "$*"; }
+
+# Wall seconds of a command, with 10 ms resolution from /usr/bin/time
+# replaced by the shell's own clock; the peak RSS (KiB) goes to $PEAK.
+# Output and errors of the command are kept in $D/last.out / last.err.
+run_timed() {
+	start=$(date +%s.%N)
+	/usr/bin/time -f '%M' -o "$D/rss" "$@" >"$D/last.out" 2>"$D/last.err"
+	end=$(date +%s.%N)
+	PEAK=$(tail -n 1 "$D/rss")
+	SECONDS_TAKEN=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
+}
+
+# median of three runs of a command, in seconds (peak RSS of the last).
+median3() {
+	t1=; t2=; t3=
+	run_timed "$@"; t1=$SECONDS_TAKEN
+	run_timed "$@"; t2=$SECONDS_TAKEN
+	run_timed "$@"; t3=$SECONDS_TAKEN
+	SECONDS_TAKEN=$(printf '%s\n%s\n%s\n' "$t1" "$t2" "$t3" | sort -n | sed -n 2p)
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }'; }
+
+machine() {
+	section "machine"
+	echo "nproc $(nproc); $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
+	echo "kernel $(uname -r); Debian $(cat /etc/debian_version)"
+	echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "commit $(git -C "$HERE/.." rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	echo "rounds $ROUNDS per store size; big store $BIG entries"
+}
+
+# Stores are made once per run; the module, the floor and the peers each
+# add their own new addresses to them, so a store ends a little bigger.
+make_stores() {
+	section "stores (made once per run under $D)"
+	rm -rf "$D"
+	mkdir -p "$D/conf"
+	chmod 0755 "$D"
+	for n in 0 "$MID" "$BIG"; do
+		run_timed "$B/bench/store_fill" "$D/s$n.tdb" "$n"
+		echo "store of $n entries filled in ${SECONDS_TAKEN}s"
+	done
+	# Pristine copies for the exporters, before any login adds to it.
+	cp "$D/s$BIG.tdb" "$D/export.tdb"
+	cp "$D/s$BIG.tdb" "$D/expire.tdb"
+}
+
+# stack_a: pam_matrix + pam_permit.  stack_b: stack_a + pam_relayers.
+# The peers: stack_a + pam_exec running the script an admin would write.
+write_stacks() {
+	store=$1 conf=$D/conf
+	rm -f "$conf"/*
+	: > "$D/passdb"
+	for s in stack_a stack_b peer_tdbtool peer_vsmtprelay; do
+		echo "alice:secret:$s" >> "$D/passdb"
+	done
+	base="auth required $MATRIX passdb=$D/passdb
+account required $PAMDIR/pam_permit.so"
+	printf '%s\n' "$base" > "$conf/stack_a"
+	printf '%s\naccount optional %s db=%s exclude=\n' "$base" "$MODULE" \
+		"$store" > "$conf/stack_b"
+	printf '#!/bin/sh\nexec tdbtool %s store "$PAM_RHOST" "$(date +%%s)"\n' \
+		"$store" > "$D/peer_tdbtool.sh"
+	printf '#!/bin/sh\nexec %s -f %s add "$PAM_RHOST"\n' "$VSMTPRELAY" \
+		"$store" > "$D/peer_vsmtprelay.sh"
+	chmod 0755 "$D"/peer_*.sh
+	for p in tdbtool vsmtprelay; do
+		printf '%s\naccount optional %s/pam_exec.so %s\n' "$base" "$PAMDIR" \
+			"$D/peer_$p.sh" > "$conf/peer_$p"
+	done
+	printf 'auth required %s/pam_deny.so\naccount required %s/pam_deny.so\n' \
+		"$PAMDIR" "$PAMDIR" > "$conf/other"
+}
+
+# Every login and floor write uses a client address no earlier one used.
+NEXT_CLIENT=0
+take_clients() { FIRST=$NEXT_CLIENT; NEXT_CLIENT=$((NEXT_CLIENT + $1)); }
+
+login_cost() {
+	section "added cost per login (interleaved A, B, floor; a peer login every $PEER_EVERY rounds)"
+	for n in 0 "$MID" "$BIG"; do
+		write_stacks "$D/s$n.tdb"
+		take_clients $((ROUNDS * 4))
+		echo "-- store of $n entries"
+		"$LOGIN" interleave "$D/conf" "$D/s$n.tdb" "$ROUNDS" "$PEER_EVERY" "$FIRST"
+	done
+}
+
+# Instruction counts do not move with the machine's load: what the
+# module's own work costs per login, apart from the kernel's part.
+instructions() {
+	section "instructions per login (callgrind; syscalls and page faults not counted)"
+	if [ "${BENCH_SKIP_CALLGRIND:-0}" = 1 ]; then echo "skipped"; return; fi
+	count=100
+	for n in 0 "$BIG"; do
+		write_stacks "$D/s$n.tdb"
+		for s in stack_a stack_b; do
+			take_clients "$count"
+			UID_WRAPPER_DISABLE_DEEPBIND=1 valgrind --tool=callgrind \
+				--callgrind-out-file="$D/cg.out" \
+				"$LOGIN" single "$D/conf" "$s" "$count" "$FIRST" \
+				>/dev/null 2>&1
+			callgrind_annotate --inclusive=yes --threshold=100 "$D/cg.out" 2>/dev/null |
+				awk -v s="$s" -v n="$n" -v c="$count" '
+				/:pam_acct_mgmt / { gsub(/,/, "", $1); acct = $1 }
+				/:pam_login_timed / { gsub(/,/, "", $1); whole = $1 }
+				END { printf "store %-8s %s: %8.0f Ir per acct_mgmt, %9.0f Ir per login\n",
+					n, s, acct / c, whole / c }'
+		done
+		take_clients "$count"
+		valgrind --tool=callgrind --callgrind-out-file="$D/cg.out" \
+			"$LOGIN" floor "$D/s$n.tdb" "$count" "$FIRST" >/dev/null 2>&1
+		callgrind_annotate --inclusive=yes --threshold=100 "$D/cg.out" 2>/dev/null |
+			awk -v n="$n" -v c="$count" '
+			/:tdb_floor_record / { gsub(/,/, "", $1); f = $1 }
+			END { printf "store %-8s floor:   %8.0f Ir per open+store+close\n", n, f / c }'
+	done
+}
+
+concurrency() {
+	section "$PROCS concurrent login processes, store of $BIG entries"
+	write_stacks "$D/s$BIG.tdb"
+	for s in stack_a stack_b; do
+		take_clients $((PROCS * PER_PROC))
+		"$LOGIN" concurrent "$D/conf" "$s" "$PROCS" "$PER_PROC" "$FIRST"
+	done
+}
+
+login_memory() {
+	section "peak memory of one login process (200 logins)"
+	for n in 0 "$BIG"; do
+		write_stacks "$D/s$n.tdb"
+		for s in stack_a stack_b; do
+			take_clients 200
+			printf 'store %-8s %s:' "$n" "$s"
+			"$LOGIN" single "$D/conf" "$s" 200 "$FIRST" | sed -n 's/.*peak RSS/ peak RSS/p'
+		done
+	done
+}
+
+map_entries() { makemap -u hash "$1" 2>/dev/null | wc -l; }
+
+# makemap is slow (seconds); one run each, against three of mapgen.
+exporters() {
+	store=$D/export.tdb
+	section "exporters on $BIG entries (mapgen: median of 3; makemap: 1 run)"
+	echo "store size $(stat -c %s "$store") bytes"
+	median3 "$VSMTPRELAY" -f "$store" dump
+	echo "vsmtprelay dump: ${SECONDS_TAKEN}s, peak RSS ${PEAK} KiB, $(wc -l < "$D/last.out") lines"
+	run_timed sh -c "'$VSMTPRELAY' -f '$store' dump | makemap -r hash '$D/makemap'"
+	mm_all=$SECONDS_TAKEN
+	echo "vsmtprelay dump | makemap -r hash: ${mm_all}s, peak RSS ${PEAK} KiB, map $(stat -c %s "$D/makemap.db") bytes"
+	run_timed sh -c "'$VSMTPRELAY' -f '$store' list $OLD_MINUTES | makemap -r hash '$D/makemap-age'"
+	mm_age=$SECONDS_TAKEN
+	echo "vsmtprelay list $OLD_MINUTES | makemap -r hash: ${mm_age}s"
+	if [ ! -x "$MAPGEN" ]; then
+		echo "mapgen: not built"
+		return
+	fi
+	for variant in "" "--postfix" "--max-age $OLD_MINUTES"; do
+		# shellcheck disable=SC2086 # the variant is words on purpose
+		median3 "$MAPGEN" -f "$store" -o "$D/mapgen" $variant
+		against=$mm_all
+		[ "$variant" = "--max-age $OLD_MINUTES" ] && against=$mm_age
+		echo "mapgen ${variant:-(sendmail)}: ${SECONDS_TAKEN}s, peak RSS ${PEAK} KiB," \
+			"map $(stat -c %s "$D/mapgen.db") bytes, $(map_entries "$D/mapgen.db") entries;" \
+			"makemap/mapgen $(ratio "$against" "$SECONDS_TAKEN")x"
+	done
+}
+
+expire() {
+	store=$D/expire.tdb
+	section "vsmtprelay expire $OLD_MINUTES on $BIG entries (half of them old)"
+	run_timed "$VSMTPRELAY" -f "$store" expire "$OLD_MINUTES"
+	echo "expire: ${SECONDS_TAKEN}s, peak RSS ${PEAK} KiB; $("$VSMTPRELAY" -f "$store" dump | wc -l) entries left"
+}
+
+latency() {
+	section "login -> relay latency (mapgen --watch)"
+	script=$HERE/../tests/e2e/latency.sh
+	if [ -x "$script" ] || [ -f "$script" ]; then
+		RELAYERS_BUILD=$B timeout 300 sh "$script" || echo "latency.sh failed ($?)"
+	else
+		echo "login->relay: pending"
+	fi
+}
+
+began=$(date +%s)
+machine
+make_stores
+login_cost
+concurrency
+login_memory
+exporters
+expire
+instructions
+latency
+section "done in $(( $(date +%s) - began ))s; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
