@@ -1,0 +1,26 @@
+# Load: eight processes log in at once through the real module while
+# vsmtprelay expire (and mapgen --watch, once built) run beside them.
+# pam-logins and its helper are shared with the crash, lock and hostile
+# suites, which name them by path.
+PAM_LOGIN_LIB_OBJS := $(call objects_of,tests/lib/pam_login.c)
+PAM_LOGINS := $(BUILD)/tests/pam-logins
+
+$(OBJ)/tests/lib/pam_login.o $(OBJ)/tests/load/pam_logins.o: \
+	ALL_CPPFLAGS += -Itests/lib
+
+$(PAM_LOGINS): $(OBJ)/tests/load/pam_logins.o $(PAM_LOGIN_LIB_OBJS) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(TDB_LIBS) $(PAM_LIBS)
+
+# LOAD_LOGINS is per process; make soak runs the full count.
+LOAD_LOGINS ?= 400
+LOAD_SOAK_LOGINS ?= 4000
+
+.PHONY: check-load soak-load
+CHECKS += check-load
+SANITIZED_CHECKS += check-load
+check-load: $(PAM_LOGINS) $(PAM_MODULE) $(VSMTPRELAY)
+	RELAYERS_BUILD=$(BUILD) LOAD_LOGINS=$(LOAD_LOGINS) tests/load/load.sh
+
+soak-load: $(PAM_LOGINS) $(PAM_MODULE) $(VSMTPRELAY)
+	RELAYERS_BUILD=$(BUILD) LOAD_LOGINS=$(LOAD_SOAK_LOGINS) tests/load/load.sh
