@@ -1,0 +1,163 @@
+#!/bin/sh
+# Stuck locks.  Another process holds the store: the whole-file lock
+# (tdb_lockall), an open transaction, tdb's open lock (byte 0), or a
+# single chain lock, each also with the holder stopped by SIGSTOP.
+#  - A login still succeeds, within the module's timeout.
+#  - vsmtprelay (and mapgen, when built) gives up with "store busy",
+#    exit 75, after its bounded wait (5 s), instead of hanging.
+#  - Once the holder is gone the store is intact and logins record again.
+. "$(dirname "$0")/../lib/harness.sh"
+
+B=$RELAYERS_BUILD
+V=$B/vsmtprelay
+STORE=$T_TMP/relayers.tdb
+CONF=$T_TMP/conf
+mkdir -p "$CONF" "$T_TMP/map"
+HOLDER=""
+
+stop_holder() {
+	[ -n "$HOLDER" ] || return 0
+	kill -KILL "$HOLDER" 2>/dev/null
+	wait "$HOLDER" 2>/dev/null
+	HOLDER=""
+}
+t_at_exit stop_holder
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# start_holder MODE [stop]: waits (bounded) until the lock is held.
+start_holder() {
+	rm -f "$T_TMP/held"
+	"$B/tests/lock-holder" "$STORE" "$@" > "$T_TMP/held" &
+	HOLDER=$!
+	i=0
+	until grep -q held "$T_TMP/held" 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 200 ] || return 1
+		sleep 0.05
+	done
+}
+
+# login_within NAME LIMIT_MS RHOST [MODULE_ARGS]
+login_within() {
+	if timeout 20 "$B/tests/pam-logins" -d "$CONF" -m "$B/pam_relayers.so" \
+		-a "db=$STORE exclude= $4" -r "$3" -l "$2" >/dev/null 2>"$T_TMP/login.err"
+	then t_ok "$1: $(sed -n 's/.*slowest/slowest/p' "$T_TMP/login.err")"
+	else t_fail "$1" "$(cat "$T_TMP/login.err")"; fi
+}
+
+# cli_timed FILE ARGS...: runs vsmtprelay in the background and writes
+# "EXIT MILLISECONDS" and its stderr to FILE.
+cli_timed() {
+	out=$1; shift
+	(
+		start=$(now_ms)
+		timeout 30 "$@" >/dev/null 2>"$out.err"
+		rc=$?
+		echo "$rc $(($(now_ms) - start))" > "$out"
+	) &
+}
+
+# expect_result NAME WANT FILE: WANT is 75 (busy, after 4-8 s) or 0.
+expect_result() {
+	name=$1 want=$2 file=$3
+	read -r rc ms < "$file"
+	if [ "$want" = 75 ]; then
+		if [ "$rc" = 75 ] && [ "$ms" -ge 4000 ] && [ "$ms" -le 8000 ] &&
+		   grep -q "busy" "$file.err"; then
+			t_ok "$name: store busy after $ms ms"
+		else
+			t_fail "$name: store busy after the bounded wait" \
+				"exit $rc after $ms ms: $(cat "$file.err")"
+		fi
+	elif [ "$rc" = "$want" ] && [ "$ms" -le 10000 ]; then
+		t_ok "$name: exit $want in $ms ms"
+	else
+		t_fail "$name: exit $want" "exit $rc after $ms ms: $(cat "$file.err")"
+	fi
+}
+
+"$V" -f "$STORE" add 198.51.100.1 1700000000
+for i in $(seq 2 40); do "$V" -f "$STORE" add "198.51.100.$i" 1700000000; done
+cp "$STORE" "$T_TMP/template.tdb"
+
+# run_case MODE READERS_WANT [stop]
+#   READERS_WANT: what list, dump and check exit with (0 when the holder
+#   only keeps writers out, as an open transaction does).
+run_case() {
+	mode=$1 readers=$2 stop=${3:-}
+	label="$mode${stop:+ (stopped)}"
+	cp "$T_TMP/template.tdb" "$STORE"
+	if ! start_holder "$mode" $stop; then
+		t_fail "$label: holder takes its lock"; stop_holder; return
+	fi
+	login_within "$label: login succeeds within the default 250 ms timeout" 750 192.0.2.77
+	login_within "$label: login succeeds within timeout=100" 500 192.0.2.77 timeout=100
+	# A login from another address: the chain holder does not block it.
+	login_within "$label: login from another address succeeds" 750 192.0.2.78
+
+	cli_timed "$T_TMP/r.add" "$V" -f "$STORE" add 192.0.2.77
+	cli_timed "$T_TMP/r.delete" "$V" -f "$STORE" delete 198.51.100.1 198.51.100.2
+	cli_timed "$T_TMP/r.expire" "$V" -f "$STORE" expire
+	cli_timed "$T_TMP/r.repair" "$V" -f "$STORE" check --repair
+	cli_timed "$T_TMP/r.list" "$V" -f "$STORE" list
+	cli_timed "$T_TMP/r.dump" "$V" -f "$STORE" dump
+	cli_timed "$T_TMP/r.check" "$V" -f "$STORE" check
+	if [ -x "$B/mapgen" ]; then
+		cli_timed "$T_TMP/r.mapgen" "$B/mapgen" -f "$STORE" -o "$T_TMP/map/relayers"
+	fi
+	wait_for_cli
+	for c in add delete expire; do
+		expect_result "$label: vsmtprelay $c" 75 "$T_TMP/r.$c"
+	done
+	# check --repair repairs only what check finds broken, so it is a
+	# reader while the store is sound.
+	# KNOWN BUG (reported, fix in vsmtprelay/report.c cmd_check): a busy
+	# check is taken for corruption and a repair is tried, so "check
+	# --repair" waits twice (about 10 s) and suggests a needless repair.
+	for c in list dump check repair; do
+		expect_result "$label: vsmtprelay $c" "$readers" "$T_TMP/r.$c"
+	done
+	[ -x "$B/mapgen" ] && expect_result "$label: mapgen" "$readers" "$T_TMP/r.mapgen"
+
+	stop_holder
+	t_expect_status "$label: store passes check once the holder is gone" 0 \
+		"$V" -f "$STORE" check
+	t_expect "$label: no entry lost" "40" \
+		"$("$V" -f "$STORE" dump | grep -c '^198\.51\.100\.')"
+	login_within "$label: login after the holder is gone" 750 192.0.2.79
+	t_expect "$label: it is recorded" "1" \
+		"$("$V" -f "$STORE" dump | grep -c '^192\.0\.2\.79	')"
+	if [ "$mode" = "chainlock:192.0.2.77" ]; then
+		t_expect "$label: the other address was recorded meanwhile" "1" \
+			"$("$V" -f "$STORE" dump | grep -c '^192\.0\.2\.78	')"
+	fi
+}
+
+# Waits for every background cli_timed job (the holder is not a child of
+# this subshell's jobs list, so wait on the result files instead).
+wait_for_cli() {
+	i=0
+	for c in add delete expire repair list dump check; do
+		while [ ! -s "$T_TMP/r.$c" ]; do
+			i=$((i + 1)); [ $i -lt 600 ] || return 1
+			sleep 0.1
+		done
+	done
+	if [ -x "$B/mapgen" ]; then
+		while [ ! -s "$T_TMP/r.mapgen" ]; do
+			i=$((i + 1)); [ $i -lt 600 ] || return 1
+			sleep 0.1
+		done
+	fi
+}
+
+clear_results() { rm -f "$T_TMP"/r.*; }
+
+for spec in "lockall 75" "lockall 75 stop" "transaction 0" "transaction 0 stop" \
+	    "openlock 75" "chainlock:192.0.2.77 75 stop"
+do
+	clear_results
+	# shellcheck disable=SC2086
+	run_case $spec
+done
+t_done
