@@ -1,0 +1,401 @@
+#!/bin/bash
+# The manuals and the cron example, held to the code they describe:
+#  - every docs/*.8 passes mandoc's and groff's lint and renders with man -l;
+#  - vsmtprelay.8 names exactly the commands --help lists and the exit
+#    codes the code returns; pam_relayers.8 exactly the options options.c
+#    accepts, its defaults and which hooks record;
+#  - make install puts every page in man8 and the module in libpam's dir;
+#  - examples/cron.d/relayers is a valid cron.d file whose job expires
+#    day-old entries with the installed vsmtprelay.
+# Each checker is also run on a broken copy, to show it can fail.
+. "$(dirname "$0")/../lib/harness.sh"
+T_SUITE=docs
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+V=$RELAYERS_BUILD/vsmtprelay
+export LC_ALL=C.UTF-8 MANWIDTH=80
+
+# --- helpers ---------------------------------------------------------------
+
+is_mdoc() { grep -q '^\.Dd' "$1"; }
+
+# The page as plain text, wide enough that no phrase is broken.
+plain() { mandoc -T ascii -O width=200 "$1" | col -bx; }
+
+# plain_section PAGE HEADING: the rendered body of one section.
+plain_section() {
+	plain "$1" | awk -v h="$2" '
+		/^[A-Z]/ { inside = ($0 == h); next }
+		inside'
+}
+
+# source_tags PAGE SECTION: the first word of every list item's tag in
+# SECTION, from the source, for man(7) (.TP) and mdoc (.It) alike.
+source_tags() {
+	awk -v want="$2" '
+		function clean(s) {
+			gsub(/\\f[BIRP]/, "", s); gsub(/\\-/, "-", s)
+			gsub(/\\e/, "\\", s); gsub(/"/, "", s)
+			return s
+		}
+		/^\.(SH|Sh) / { s = $0; sub(/^\.(SH|Sh) +/, "", s); gsub(/"/, "", s)
+			section = s; tag_next = 0; next }
+		section != want { next }
+		/^\.TP/ { tag_next = 1; next }
+		tag_next { tag_next = 0; line = clean($0)
+			sub(/^\.[A-Z][A-Z]? +/, "", line)
+			split(line, w, /[ ,]+/); print w[1]; next }
+		/^\.It / { line = clean($0); sub(/^\.It +/, "", line)
+			n = split(line, w, / +/); dash = ""
+			for (i = 1; i <= n; i++) {
+				if (w[i] == "Fl") { dash = "-"; continue }
+				if (w[i] ~ /^(Cm|Ar|Li|Ic|Sy|Ev|Pa|Va|No)$/) continue
+				print dash w[i]; break
+			} }
+	' "$1"
+}
+
+# same_set NAME WANT GOT: two newline-separated lists hold the same items.
+same_set() {
+	local missing extra
+	missing=$(comm -23 <(printf '%s\n' "$2" | sort -u) <(printf '%s\n' "$3" | sort -u))
+	extra=$(comm -13 <(printf '%s\n' "$2" | sort -u) <(printf '%s\n' "$3" | sort -u))
+	[ -z "$missing$extra" ] && return 0
+	echo "$1: missing [$(echo $missing)], not in the code [$(echo $extra)]"
+	return 1
+}
+
+# --- lint: each prints what is wrong and fails, or prints nothing ----------
+
+lint_mandoc() {
+	local out
+	out=$(mandoc -T lint -W warning "$1" 2>&1) && [ -z "$out" ] && return 0
+	echo "${out:-mandoc failed}"
+	return 1
+}
+
+lint_groff() {
+	local macros=-man pre=() out
+	is_mdoc "$1" && macros=-mdoc
+	# A first line like '\" t names the preprocessors man would run.
+	case $(head -n 1 "$1") in
+	"'\\\" "*) [[ $(head -n 1 "$1") == *t* ]] && pre+=(-t)
+		   [[ $(head -n 1 "$1") == *e* ]] && pre+=(-e) ;;
+	esac
+	out=$(groff -ww -z "${pre[@]}" "$macros" "$1" 2>&1) && [ -z "$out" ] &&
+		return 0
+	echo "${out:-groff failed}"
+	return 1
+}
+
+lint_man() {
+	local page=$1 name err out width
+	name=$(basename "$page" .8)
+	out=$(man -l "$page" 2>"$T_TMP/man.err") || { cat "$T_TMP/man.err"; return 1; }
+	err=$(cat "$T_TMP/man.err")
+	[ -z "$err" ] || { echo "man -l: $err"; return 1; }
+	printf '%s\n' "$out" | head -n 1 | grep -qi "^${name}(8)" ||
+		{ echo "no ${name}(8) header"; return 1; }
+	printf '%s\n' "$out" | grep -q '^NAME' || { echo "no NAME section"; return 1; }
+	width=$(printf '%s\n' "$out" | wc -L)
+	[ "$width" -le 80 ] || { echo "a line is $width columns wide at MANWIDTH=80:"
+		printf '%s\n' "$out" | awk 'length > 80' | head -n 3; return 1; }
+}
+
+lint_title() {
+	local name
+	name=$(basename "$1" .8)
+	if is_mdoc "$1"; then
+		grep -qi "^\.Dt $name 8\b" "$1" && return 0
+	else
+		grep -qi "^\.TH \"\?$name\"\? 8 " "$1" && return 0
+	fi
+	echo "title line does not name $name, section 8"
+	return 1
+}
+
+# --- agreement with the code -------------------------------------------------
+
+help_commands() { "$V" --help | awk '/^commands:/ { on = 1; next } on && NF == 0 { exit } on { print $1 }'; }
+
+check_vsmtprelay_commands() {
+	local page=$1 problems=0 synopsis commands word
+	same_set "COMMANDS in $(basename "$page")" "$(help_commands)" \
+		"$(source_tags "$page" COMMANDS)" || problems=1
+	synopsis=$(plain_section "$page" SYNOPSIS)
+	for word in $(help_commands); do
+		grep -qw -- "$word" <<<"$synopsis" ||
+			{ echo "$word is not in the SYNOPSIS"; problems=1; }
+	done
+	# Options inside the command list, such as check's --repair.
+	commands=$(plain_section "$page" COMMANDS)
+	for word in $("$V" --help | awk '/^commands:/,/^$/' | grep -o -- '--[a-z-]*' | sort -u); do
+		grep -q -- "$word" <<<"$commands" ||
+			{ echo "$word is not in COMMANDS"; problems=1; }
+	done
+	return $problems
+}
+
+check_vsmtprelay_options() {
+	local page=$1 problems=0 text flag
+	text=$(plain_section "$page" OPTIONS)
+	# getopt's letters, and the long options main.c compares by name.
+	for flag in $(grep -o 'getopt([^"]*"[^"]*"' "$ROOT/vsmtprelay/main.c" |
+			sed 's/.*"\(.*\)"/\1/; s/[+:]//g; s/./-& /g') \
+		    $(grep -o '"--[a-z-]*"' "$ROOT/vsmtprelay/main.c" | tr -d '"'); do
+		grep -q -- "$flag\b" <<<"$text" ||
+			{ echo "option $flag is not in OPTIONS"; problems=1; }
+	done
+	return $problems
+}
+
+code_exit_statuses() {
+	awk '/^int relay_status_exit_code/, /^}/' "$ROOT/core/store.c" |
+		grep -o 'return [0-9]*' | awk '{ print $2 }'
+	grep -ohE '(return|code =) [0-9]+;' "$ROOT"/vsmtprelay/*.c | grep -oE '[0-9]+'
+	awk '$1 == "#define" && $2 == "EXIT_USAGE" { print $3 }' "$ROOT/vsmtprelay/commands.h"
+}
+
+check_vsmtprelay_exit_status() {
+	same_set "EXIT STATUS in $(basename "$1")" "$(code_exit_statuses)" \
+		"$(source_tags "$1" "EXIT STATUS")"
+}
+
+header_value() { # FILE MACRO: the number a #define gives
+	awk -v m="$2" '$1 == "#define" && $2 == m { print $3 }' "$1"
+}
+
+check_vsmtprelay_figures() {
+	local page=$1 text problems=0 store busy
+	text=$(plain "$page" | tr -s ' \n' ' ')
+	store=$("$V" --help | sed -n 's/^The store is \(.*\) unless.*/\1/p')
+	busy=$(( $(header_value "$ROOT/vsmtprelay/commands.h" CLI_TIMEOUT_MS) / 1000 ))
+	grep -qF -- "$store" <<<"$text" || { echo "default store $store missing"; problems=1; }
+	grep -q "$busy seconds" <<<"$text" || { echo "busy wait of $busy seconds missing"; problems=1; }
+	return $problems
+}
+
+module_options() {
+	grep -oE 'strn?cmp\(arg, "[^"]+"' "$ROOT/pam_relayers/options.c" |
+		sed 's/.*"\(.*\)"/\1/'
+}
+
+check_pam_options() {
+	local page=$1 tags synopsis word problems=0
+	tags=$(source_tags "$page" OPTIONS | sed 's/=.*/=/')
+	same_set "OPTIONS in $(basename "$page")" "$(module_options)" "$tags" || problems=1
+	synopsis=$(plain_section "$page" SYNOPSIS)
+	for word in $(module_options); do
+		grep -qF -- "$word" <<<"$synopsis" ||
+			{ echo "$word is not in the SYNOPSIS"; problems=1; }
+	done
+	return $problems
+}
+
+check_pam_figures() {
+	local page=$1 text problems=0 h=$ROOT/pam_relayers/options.h exclude
+	text=$(plain "$page" | tr -s ' \n' ' ')
+	exclude=$(awk '/^void relay_cidr_list_default_exclude/, /^}/' "$ROOT/core/cidr.c" |
+		grep -o '"[^"]*"' | tr -d '"')
+	for want in "default is $(header_value "$h" RELAY_TIMEOUT_DEFAULT_MS)" \
+		    "to $(header_value "$h" RELAY_TIMEOUT_MAX_MS)" \
+		    "default is $exclude" \
+		    "up to $(header_value "$ROOT/core/cidr.h" RELAY_CIDR_LIST_MAX)" \
+		    "longer than $(header_value "$ROOT/core/escape.h" RELAY_ESCAPE_INPUT_MAX) bytes" \
+		    "$("$V" --help | sed -n 's/^The store is \(.*\) unless.*/\1/p')"; do
+		grep -qF -- "$want" <<<"$text" || { echo "\"$want\" missing"; problems=1; }
+	done
+	return $problems
+}
+
+# Which pam_sm_* hooks call record_login, per pam_relayers.c, against the
+# word ("Records" or "Never") that follows each hook's tag in the page.
+check_pam_hooks() {
+	local page=$1 text hook records said problems=0
+	text=$(plain "$page")
+	for hook in $(grep -o 'pam_sm_[a-z_]*' "$ROOT/pam_relayers/pam_relayers.map"); do
+		records=$(awk -v h="$hook" '
+			$0 ~ "^PAM_EXTERN int " h "\\(" { inside = 1 }
+			inside && /record_login\(/ { found = 1 }
+			inside && /^}/ { exit }
+			END { print found ? "Records" : "Never" }' "$ROOT/pam_relayers/pam_relayers.c")
+		said=$(awk -v h="$hook" 'index($0, h) && /^       [a-z]/ {
+			getline; sub(/[.,;:]$/, "", $1); print $1; exit }' <<<"$text")
+		[ "$said" = "$records" ] ||
+			{ echo "$hook: the code says $records, the page says [${said}]"; problems=1; }
+	done
+	return $problems
+}
+
+# run_check NAME CHECK ARGS...: t_ok, or t_fail with what the check said.
+run_check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then t_ok "$name"; else t_fail "$name" "$(echo $out | cut -c1-400)"; fi
+}
+
+# must_fail NAME CHECK ARGS...: a broken copy must be caught.
+must_fail() {
+	local name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then t_fail "$name"; else t_ok "$name"; fi
+}
+
+# --- every page renders cleanly --------------------------------------------
+
+pages=("$ROOT"/docs/*.8)
+[ -e "${pages[0]}" ] || { t_fail "docs/*.8 exist"; t_done; exit; }
+have_groff=yes
+command -v groff >/dev/null || have_groff=no
+
+for page in "${pages[@]}"; do
+	p=$(basename "$page")
+	run_check "$p: mandoc -Tlint -W warning is silent" lint_mandoc "$page"
+	if [ $have_groff = yes ]; then
+		run_check "$p: groff -ww -z is silent" lint_groff "$page"
+	else
+		echo "skip $T_SUITE: $p: groff is not installed (apt-get install groff-base)"
+	fi
+	run_check "$p: man -l renders within 80 columns" lint_man "$page"
+	run_check "$p: title names the page, section 8" lint_title "$page"
+done
+
+# --- the pages agree with the code -----------------------------------------
+
+VPAGE=$ROOT/docs/vsmtprelay.8
+PPAGE=$ROOT/docs/pam_relayers.8
+run_check "vsmtprelay.8 documents every command of --help, and no other" \
+	check_vsmtprelay_commands "$VPAGE"
+run_check "vsmtprelay.8 documents every command-line option" \
+	check_vsmtprelay_options "$VPAGE"
+run_check "vsmtprelay.8 lists exactly the exit codes the code returns" \
+	check_vsmtprelay_exit_status "$VPAGE"
+run_check "vsmtprelay.8 gives the default store and the busy wait" \
+	check_vsmtprelay_figures "$VPAGE"
+run_check "pam_relayers.8 documents every option options.c accepts, and no other" \
+	check_pam_options "$PPAGE"
+run_check "pam_relayers.8 gives the code's defaults and limits" \
+	check_pam_figures "$PPAGE"
+run_check "pam_relayers.8 says which hooks record, as the code does" \
+	check_pam_hooks "$PPAGE"
+
+# --- the checkers catch broken pages ---------------------------------------
+
+B=$T_TMP/broken
+mkdir -p "$B"
+sed '/^\.SH DESCRIPTION/a .XX not a macro' "$VPAGE" >"$B/macro.8"
+must_fail "mandoc lint catches an unknown macro" lint_mandoc "$B/macro.8"
+[ $have_groff = no ] ||
+	must_fail "groff lint catches an unknown macro" lint_groff "$B/macro.8"
+sed 's/^\.B vsmtprelay \\-\\-version$/.B vsmtprelay \\-\\-version \\*(ZZ/' "$VPAGE" >"$B/string.8"
+[ $have_groff = no ] ||
+	must_fail "groff lint catches an undefined string" lint_groff "$B/string.8"
+sed 's/^account optional pam_relayers.so stdin_peer$/& debug timeout=500 exclude=127.0.0.0\/8,::1,192.0.2.10/' \
+	"$PPAGE" >"$B/wide.8"
+must_fail "man -l check catches a line wider than 80 columns" lint_man "$B/wide.8"
+# Drop the dump item (its .TP, tag and first line) from COMMANDS.
+awk '/^\.TP$/ { hold = $0; next }
+     hold != "" && /^\.B dump$/ { hold = ""; skip = 1; next }
+     hold != "" { print hold; hold = "" }
+     skip { skip = 0; next } { print }' "$VPAGE" >"$B/nodump.8"
+must_fail "a command missing from vsmtprelay.8 is caught" check_vsmtprelay_commands "$B/nodump.8"
+sed 's/^\.B dump$/.B frobnicate/' "$VPAGE" >"$B/extra.8"
+must_fail "a command vsmtprelay lacks is caught" check_vsmtprelay_commands "$B/extra.8"
+sed 's/^\.B 75$/.B 76/' "$VPAGE" >"$B/exit.8"
+must_fail "a wrong exit code in vsmtprelay.8 is caught" check_vsmtprelay_exit_status "$B/exit.8"
+sed 's/^\.B stdin_peer$/.B stdin_socket/' "$PPAGE" >"$B/opt.8"
+must_fail "a module option missing from pam_relayers.8 is caught" check_pam_options "$B/opt.8"
+sed 's/the default is 250/the default is 300/' "$PPAGE" >"$B/timeout.8"
+must_fail "a wrong default timeout is caught" check_pam_figures "$B/timeout.8"
+awk '{ print } /pam_sm_close_session\)"$/ { getline; print "Records." }' "$PPAGE" >"$B/hook.8"
+must_fail "a hook wrongly said to record is caught" check_pam_hooks "$B/hook.8"
+
+# --- make install ------------------------------------------------------------
+
+# install_into DESTDIR [VAR=value...]: the real top-level install, with
+# the programs under test.  A make of its own, not a sub-make of ours.
+install_into() {
+	local dest=$1
+	shift
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		timeout 600 make -s -C "$ROOT" BUILD="$RELAYERS_BUILD" DESTDIR="$dest" "$@" install \
+		>"$T_TMP/install.log" 2>&1
+}
+
+check_installed_pages() { # MAN8DIR
+	local page problems=0
+	for page in "${pages[@]}"; do
+		if ! cmp -s "$page" "$1/$(basename "$page")"; then
+			echo "$(basename "$page") not installed in $1"; problems=1
+		elif [ "$(stat -c %a "$1/$(basename "$page")")" != 644 ]; then
+			echo "$(basename "$page") is not mode 0644"; problems=1
+		fi
+	done
+	return $problems
+}
+
+R=$T_TMP/root
+PAM_LIBDIR=$(pkg-config --variable=libdir pam)
+if install_into "$R"; then
+	t_ok "make install DESTDIR=... succeeds"
+	run_check "every docs/*.8 is installed in \$(MANDIR)/man8" \
+		check_installed_pages "$R/usr/local/share/man/man8"
+	if cmp -s "$RELAYERS_BUILD/pam_relayers.so" "$R$PAM_LIBDIR/security/pam_relayers.so"; then
+		t_ok "pam_relayers.so lands in pkg-config's libdir/security ($PAM_LIBDIR/security)"
+	else
+		t_fail "pam_relayers.so lands in $PAM_LIBDIR/security" "$(cd "$R" && find . -name '*.so')"
+	fi
+	if cmp -s "$V" "$R/usr/local/sbin/vsmtprelay"; then
+		t_ok "vsmtprelay lands in \$(PREFIX)/sbin"
+	else
+		t_fail "vsmtprelay lands in \$(PREFIX)/sbin"
+	fi
+	for name in vsmtprelay pam_relayers; do
+		out=$(man -M "$R/usr/local/share/man" 8 "$name" 2>&1)
+		t_expect_match "man finds the installed $name(8) by name" "^${name^^}\(8\)" "$out"
+	done
+else
+	t_fail "make install DESTDIR=... succeeds" "$(tail -n 5 "$T_TMP/install.log")"
+fi
+if install_into "$T_TMP/root-usr" PREFIX=/usr; then
+	run_check "PREFIX=/usr puts the pages in /usr/share/man/man8" \
+		check_installed_pages "$T_TMP/root-usr/usr/share/man/man8"
+else
+	t_fail "make install PREFIX=/usr succeeds" "$(tail -n 5 "$T_TMP/install.log")"
+fi
+
+# --- examples/cron.d/relayers ----------------------------------------------
+
+CRON=$ROOT/examples/cron.d/relayers
+jobs=$(grep -vE '^[[:space:]]*(#|$)|^[A-Za-z_]+=' "$CRON")
+t_expect "cron.d file holds one job" 1 "$(printf '%s\n' "$jobs" | grep -c .)"
+read -r c_min c_hour c_dom c_mon c_dow c_user c_cmd <<<"$jobs"
+t_expect "the job runs at 3:15 every night" "15 3 * * *" "$c_min $c_hour $c_dom $c_mon $c_dow"
+t_expect "the job runs as root" root "$c_user"
+t_expect "the job is the seed's command, unchanged" "vsmtprelay expire 1440" "$(echo $c_cmd)"
+t_expect_match "cron.d file name is one run-parts accepts" '^[A-Za-z0-9_-]+$' "$(basename "$CRON")"
+t_expect "cron.d file ends with a newline" "" "$(tail -c 1 "$CRON")"
+cron_path=$(sed -n 's/^PATH=//p' "$CRON")
+t_expect_match "cron PATH holds the installed sbin" '(^|:)/usr/local/sbin(:|$)' "$cron_path"
+t_expect_match "vsmtprelay.8 shows the same cron.d line" \
+	"15 3 \* \* \* +root +vsmtprelay expire 1440" "$(plain "$VPAGE")"
+
+# The job itself, in cron's bare environment, with the file's PATH
+# re-rooted at a stand-in tree that holds vsmtprelay where make install
+# puts it (checked above); -f is the only addition, to aim at a test store.
+C=$T_TMP/cron-root
+mkdir -p "$C/usr/local/sbin" && cp "$V" "$C/usr/local/sbin/vsmtprelay"
+S=$T_TMP/cron.tdb
+now=$(date +%s)
+"$V" -f "$S" add 192.0.2.1 $((now - 1441 * 60))
+"$V" -f "$S" add 192.0.2.2 $((now - 1439 * 60))
+"$V" -f "$S" add 192.0.2.3 $((now + 3600))
+dest_path=$(printf '%s\n' "$cron_path" | tr ':' '\n' | sed "s|^|$C|" | paste -sd:)
+# cron hands the command line to $SHELL -c, as here.
+timeout 30 env -i SHELL=/bin/sh HOME=/root PATH="$dest_path" \
+	/bin/sh -c "${c_cmd%% *} -f '$S' ${c_cmd#* }"
+t_expect "the cron job exits 0" 0 $?
+t_expect "the cron job removes the day-old entry and keeps the rest" \
+	"192.0.2.2 192.0.2.3" "$("$V" -f "$S" dump | cut -f1 | sort | paste -sd' ')"
+
+t_done
