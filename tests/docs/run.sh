@@ -19,6 +19,9 @@ export LC_ALL=C.UTF-8 MANWIDTH=80
 
 is_mdoc() { grep -q '^\.Dd' "$1"; }
 
+# Text on one line, runs of blanks squeezed.
+flat() { printf '%s' "$1" | tr -s ' \t\n' '   ' | sed 's/^ //; s/ $//'; }
+
 # The page as plain text, wide enough that no phrase is broken.
 plain() { mandoc -T ascii -O width=200 "$1" | col -bx; }
 
@@ -61,7 +64,7 @@ same_set() {
 	missing=$(comm -23 <(printf '%s\n' "$2" | sort -u) <(printf '%s\n' "$3" | sort -u))
 	extra=$(comm -13 <(printf '%s\n' "$2" | sort -u) <(printf '%s\n' "$3" | sort -u))
 	[ -z "$missing$extra" ] && return 0
-	echo "$1: missing [$(echo $missing)], not in the code [$(echo $extra)]"
+	echo "$1: missing [$(flat "$missing")], not in the code [$(flat "$extra")]"
 	return 1
 }
 
@@ -231,7 +234,7 @@ check_pam_hooks() {
 run_check() {
 	local name=$1 out
 	shift
-	if out=$("$@" 2>&1); then t_ok "$name"; else t_fail "$name" "$(echo $out | cut -c1-400)"; fi
+	if out=$("$@" 2>&1); then t_ok "$name"; else t_fail "$name" "$(flat "$out" | cut -c1-400)"; fi
 }
 
 # must_fail NAME CHECK ARGS...: a broken copy must be caught.
@@ -372,7 +375,7 @@ t_expect "cron.d file holds one job" 1 "$(printf '%s\n' "$jobs" | grep -c .)"
 read -r c_min c_hour c_dom c_mon c_dow c_user c_cmd <<<"$jobs"
 t_expect "the job runs at 3:15 every night" "15 3 * * *" "$c_min $c_hour $c_dom $c_mon $c_dow"
 t_expect "the job runs as root" root "$c_user"
-t_expect "the job is the seed's command, unchanged" "vsmtprelay expire 1440" "$(echo $c_cmd)"
+t_expect "the job is the seed's command, unchanged" "vsmtprelay expire 1440" "$(flat "$c_cmd")"
 t_expect_match "cron.d file name is one run-parts accepts" '^[A-Za-z0-9_-]+$' "$(basename "$CRON")"
 t_expect "cron.d file ends with a newline" "" "$(tail -c 1 "$CRON")"
 cron_path=$(sed -n 's/^PATH=//p' "$CRON")
