@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <tdb.h>
 #include <unistd.h>
 
 #include "addresses.h"
@@ -57,14 +58,15 @@ static void login_or_die(const char *confdir, const char *service,
 		exit(1);
 }
 
-static void floor_or_die(const char *store, struct samples *s)
+static void floor_or_die(const char *store, int extra_flags,
+			 struct samples *s)
 {
 	char key[RELAY_ADDR_TEXT_MAX];
 	uint64_t start;
 
 	take_client(key);
 	start = now_ns();
-	if (!tdb_floor_record(store, key))
+	if (!tdb_floor_record(store, key, extra_flags))
 		exit(1);
 	samples_add(s, now_ns() - start);
 }
@@ -77,7 +79,7 @@ static long max_rss_kb(void)
 	return ru.ru_maxrss;
 }
 
-enum variant { STACK_A, STACK_B, FLOOR, VARIANTS };
+enum variant { STACK_A, STACK_B, FLOOR, FLOOR_NOMMAP, VARIANTS };
 
 struct interleaved {
 	struct samples acct[VARIANTS], whole[VARIANTS];
@@ -93,8 +95,8 @@ static void run_variant(enum variant v, const char *confdir,
 	static const char *const service[] = { "stack_a", "stack_b" };
 	struct login_times t;
 
-	if (v == FLOOR) {
-		floor_or_die(store, &r->acct[FLOOR]);
+	if (v == FLOOR || v == FLOOR_NOMMAP) {
+		floor_or_die(store, v == FLOOR ? 0 : TDB_NOMMAP, &r->acct[v]);
 		return;
 	}
 	login_or_die(confdir, service[v], &t);
@@ -151,8 +153,9 @@ static void print_added_cost(struct interleaved *r)
 	       "%.1f us (mean: %.1f / %.1f us)\n", added_acct, added_whole,
 	       mean_us(&r->acct[STACK_B]) - mean_us(&r->acct[STACK_A]),
 	       mean_us(&r->whole[STACK_B]) - mean_us(&r->whole[STACK_A]));
-	printf("module acct_mgmt / tdb floor (p50): %.2fx\n",
-	       added_acct / floor_p50);
+	printf("module acct_mgmt / tdb floor (p50): %.2fx; / floor without "
+	       "mmap: %.2fx\n", added_acct / floor_p50,
+	       added_acct / median_us(&r->acct[FLOOR_NOMMAP]));
 	if (r->peer_acct[0].count > 0)
 		printf("pam_exec+tdbtool peer / module (p50 added acct_mgmt): "
 		       "%.0fx\n", peer_added / added_acct);
@@ -178,6 +181,7 @@ static int interleave_main(char **argv)
 	samples_print("A acct_mgmt", &r.acct[STACK_A]);
 	samples_print("B acct_mgmt (+pam_relayers)", &r.acct[STACK_B]);
 	samples_print("floor tdb open+store+close", &r.acct[FLOOR]);
+	samples_print("floor with TDB_NOMMAP", &r.acct[FLOOR_NOMMAP]);
 	samples_print("peer tdbtool acct_mgmt", &r.peer_acct[0]);
 	samples_print("peer vsmtprelay acct_mgmt", &r.peer_acct[1]);
 	samples_print("A whole login", &r.whole[STACK_A]);
@@ -296,7 +300,7 @@ static int floor_main(char **argv)
 	next_client = (uint32_t)number_arg(argv[2], "first client");
 	samples_init(&s, count);
 	for (unsigned long i = 0; i < count; i++)
-		floor_or_die(argv[0], &s);
+		floor_or_die(argv[0], 0, &s);
 	samples_print("  floor", &s);
 	return 0;
 }

@@ -117,10 +117,10 @@ NEXT_CLIENT=0
 take_clients() { FIRST=$NEXT_CLIENT; NEXT_CLIENT=$((NEXT_CLIENT + $1)); }
 
 login_cost() {
-	section "added cost per login (interleaved A, B, floor; a peer login every $PEER_EVERY rounds)"
+	section "added cost per login (interleaved A, B, floor, floor without mmap; a peer login every $PEER_EVERY rounds)"
 	for n in 0 "$MID" "$BIG"; do
 		write_stacks "$D/s$n.tdb"
-		take_clients $((ROUNDS * 4))
+		take_clients $((ROUNDS * 5))
 		echo "-- store of $n entries"
 		"$LOGIN" interleave "$D/conf" "$D/s$n.tdb" "$ROUNDS" "$PEER_EVERY" "$FIRST"
 	done

@@ -8,7 +8,7 @@
 
 #include "store.h"
 
-bool tdb_floor_record(const char *path, const char *key)
+bool tdb_floor_record(const char *path, const char *key, int extra_flags)
 {
 	char value[24];
 	int len = snprintf(value, sizeof(value), "%lld", (long long)time(NULL));
@@ -18,7 +18,8 @@ bool tdb_floor_record(const char *path, const char *key)
 	int stored;
 
 	tdb = tdb_open(path, RELAY_STORE_HASH_SIZE,
-		       TDB_SEQNUM | TDB_INCOMPATIBLE_HASH, O_RDWR, 0);
+		       TDB_SEQNUM | TDB_INCOMPATIBLE_HASH | extra_flags, O_RDWR,
+		       0);
 	if (tdb == NULL) {
 		perror(path);
 		return false;

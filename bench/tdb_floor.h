@@ -9,7 +9,9 @@
 #include <stdint.h>
 
 /* Records key = now in the store at path; false (after saying why) when
- * tdb fails. */
-bool tdb_floor_record(const char *path, const char *key);
+ * tdb fails.  extra_flags is added to the store's tdb flags: TDB_NOMMAP
+ * shows what reading the chain with pread costs instead of mapping the
+ * whole file, which is what dominates a big store on some machines. */
+bool tdb_floor_record(const char *path, const char *key, int extra_flags);
 
 #endif
