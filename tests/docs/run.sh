@@ -211,6 +211,18 @@ check_pam_figures() {
 	return $problems
 }
 
+# The audit line the page shows is one the code's LOG_INFO format writes.
+check_pam_log_line() {
+	local format pattern
+	format=$(grep -o 'LOG_INFO, "[^)]*",' "$ROOT/pam_relayers/pam_relayers.c" |
+		sed 's/^LOG_INFO, "//; s/",$//; s/\\"/"/g')
+	[ -n "$format" ] || { echo "no LOG_INFO line in pam_relayers.c"; return 1; }
+	pattern=$(printf '%s' "$format" | sed 's/[][\\.*^$(){}+?|]/\\&/g; s/%s/[^ ]+/g')
+	plain_section "$1" LOGGING | grep -qE "^ +$pattern\$" && return 0
+	echo "no line in LOGGING matches the code's format: $format"
+	return 1
+}
+
 # Which pam_sm_* hooks call record_login, per pam_relayers.c, against the
 # word ("Records" or "Never") that follows each hook's tag in the page.
 check_pam_hooks() {
@@ -281,6 +293,8 @@ run_check "pam_relayers.8 gives the code's defaults and limits" \
 	check_pam_figures "$PPAGE"
 run_check "pam_relayers.8 says which hooks record, as the code does" \
 	check_pam_hooks "$PPAGE"
+run_check "pam_relayers.8 shows the audit line the code writes" \
+	check_pam_log_line "$PPAGE"
 
 # --- the checkers catch broken pages ---------------------------------------
 
@@ -312,6 +326,8 @@ sed 's/the default is 250/the default is 300/' "$PPAGE" >"$B/timeout.8"
 must_fail "a wrong default timeout is caught" check_pam_figures "$B/timeout.8"
 awk '{ print } /pam_sm_close_session\)"$/ { getline; print "Records." }' "$PPAGE" >"$B/hook.8"
 must_fail "a hook wrongly said to record is caught" check_pam_hooks "$B/hook.8"
+sed 's/^relay allowed for /relay opened for /' "$PPAGE" >"$B/log.8"
+must_fail "an audit line the code does not write is caught" check_pam_log_line "$B/log.8"
 
 # --- make install ------------------------------------------------------------
 
