@@ -1,0 +1,114 @@
+# The whole chain a mail host runs, on loopback, under one directory:
+# a relay store, Dovecot (IMAP and POP3) with examples/pam.d/dovecot,
+# mapgen --watch exporting the store to a hash map, and a sendmail daemon
+# built with examples/sendmail/relayers.m4 that reads that map.
+#
+#   chain_up DIR RELAYERS_ARGS    bring it all up; RELAYERS_ARGS are the
+#                                 module's options besides db=
+#   chain_down DIR                stop it all (safe to call twice)
+#   chain_has_sendmail            true when mapgen, sendmail.sh and
+#                                 relayers.m4 are in the tree
+#
+# After chain_up: CHAIN_STORE, CHAIN_MAP (sendmail reads CHAIN_MAP.db),
+# CHAIN_PASSDB, CHAIN_PAM, CHAIN_IMAP_PORT, CHAIN_POP3_PORT,
+# CHAIN_SMTP_PORT (empty without sendmail).  The user is alice, password
+# "secret".  Needs RELAYERS_BUILD; run from the top of the tree.
+
+. tests/lib/dovecot.sh
+. tests/e2e/pam_stack.sh
+[ ! -f tests/lib/sendmail.sh ] || . tests/lib/sendmail.sh
+
+CHAIN_USER=alice
+CHAIN_PASSWORD=secret
+
+chain_has_sendmail() {
+	[ -x "$RELAYERS_BUILD/mapgen" ] && [ -f tests/lib/sendmail.sh ] &&
+		[ -f examples/sendmail/relayers.m4 ]
+}
+
+# chain_free_port: a TCP port nobody listens on, on either loopback.
+chain_free_port() {
+	timeout 10 python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6)
+s.bind(("::", 0))
+print(s.getsockname()[1])'
+}
+
+# chain_store_create STORE: an empty relay store, made the way an admin
+# would (vsmtprelay add creates it), so that mapgen has one to watch.
+chain_store_create() {
+	"$RELAYERS_BUILD/vsmtprelay" -f "$1" add 192.0.2.1 >/dev/null &&
+		"$RELAYERS_BUILD/vsmtprelay" -f "$1" delete 192.0.2.1 >/dev/null
+}
+
+chain_wait_for_file() {
+	for _ in $(seq 100); do
+		[ -s "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+chain_mapgen_start() {
+	local dir=$1
+	setsid timeout 900 "$RELAYERS_BUILD/mapgen" -f "$CHAIN_STORE" \
+		-o "$CHAIN_MAP" --watch >"$dir/mapgen.log" 2>&1 &
+	echo $! > "$dir/mapgen.pid"
+	chain_wait_for_file "$CHAIN_MAP.db" || {
+		echo "mapgen wrote no $CHAIN_MAP.db:" >&2
+		cat "$dir/mapgen.log" >&2
+		return 1
+	}
+}
+
+chain_sendmail_start() {
+	local dir=$1
+	CHAIN_SMTP_PORT=$(sendmail_free_port)
+	sendmail_write_mc "$dir/sendmail" "$CHAIN_SMTP_PORT" "$CHAIN_MAP" &&
+		sendmail_build_cf "$dir/sendmail/test.mc" "$dir/sendmail/test.cf" &&
+		sendmail_start "$dir/sendmail" "$dir/sendmail/test.cf" \
+			"$CHAIN_SMTP_PORT"
+}
+
+chain_up() {
+	local dir=$1 relayers_args=$2
+	mkdir -p "$dir/store" "$dir/map"
+	chmod 0700 "$dir/store"
+	CHAIN_STORE=$dir/store/relayers.tdb
+	CHAIN_MAP=$dir/map/relayers
+	CHAIN_PASSDB=$dir/passdb
+	CHAIN_PAM=$dir/pam.d
+	CHAIN_IMAP_PORT=$(chain_free_port)
+	CHAIN_POP3_PORT=$(chain_free_port)
+	CHAIN_SMTP_PORT=
+	echo "$CHAIN_USER:$CHAIN_PASSWORD:dovecot" > "$CHAIN_PASSDB"
+	chain_store_create "$CHAIN_STORE" || return 1
+	pam_stack_write examples/pam.d/dovecot "$CHAIN_PAM" dovecot \
+		"$CHAIN_PASSDB" "db=$CHAIN_STORE $relayers_args" || return 1
+	dovecot_start "$dir/dovecot" "$CHAIN_PAM" "$CHAIN_IMAP_PORT" \
+		"$CHAIN_POP3_PORT" || return 1
+	chain_has_sendmail || return 0
+	chain_mapgen_start "$dir" && chain_sendmail_start "$dir"
+}
+
+# Stops a process group started with setsid, and waits for it.
+chain_stop_group() {
+	[ -s "$1" ] || return 0
+	local pid=$(cat "$1")
+	kill -TERM -- "-$pid" 2>/dev/null
+	for _ in $(seq 50); do
+		kill -0 -- "-$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL -- "-$pid" 2>/dev/null
+	rm -f "$1"
+}
+
+chain_down() {
+	local dir=$1
+	[ ! -d "$dir/sendmail" ] || sendmail_stop "$dir/sendmail"
+	chain_stop_group "$dir/mapgen.pid"
+	dovecot_stop "$dir/dovecot"
+	pam_wrapper_sweep "$dir"
+}
