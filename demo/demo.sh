@@ -1,0 +1,67 @@
+#!/bin/bash
+# make demo: the whole chain on this machine, for a newcomer, in under a
+# minute.  Dovecot and sendmail come up on loopback; a user checks her
+# mail from two addresses, and someone tries a wrong password from a
+# third; then the store, the map and sendmail's verdict for each address.
+# Everything runs from a temporary directory and is torn down at the end;
+# /etc is never touched.
+set -u
+cd "$(dirname "$0")/.."
+: "${RELAYERS_BUILD:=build}"
+RELAYERS_BUILD=$(cd "$RELAYERS_BUILD" && pwd)
+export RELAYERS_BUILD
+. tests/e2e/chain.sh
+
+DEMO_DIR=$(mktemp -d /tmp/relayers-demo.XXXXXX)
+chmod 0755 "$DEMO_DIR"
+GOOD="127.0.0.2 127.0.0.3"
+BAD=127.0.0.4
+NEVER=127.0.0.5
+RCPT=friend@remote.example
+
+say() { printf '\n== %s\n' "$*"; }
+finish() {
+	say "Tearing everything down"
+	chain_down "$DEMO_DIR"
+	rm -rf "$DEMO_DIR"
+}
+trap finish EXIT
+
+[ "$(id -u)" -eq 0 ] || { echo "make demo runs servers as root; run it as root" >&2; exit 1; }
+say "Starting Dovecot (IMAP, POP3)$(chain_has_sendmail && echo ", mapgen --watch and sendmail") on loopback, PAM from examples/pam.d/dovecot"
+# Loopback is excluded by default (sendmail relays for it anyway); the
+# demo's clients are 127.0.0.x, so only 127.0.0.1 stays excluded here.
+chain_up "$DEMO_DIR" "exclude=127.0.0.1" || { echo "could not start the chain" >&2; exit 1; }
+echo "IMAP on 127.0.0.1:$CHAIN_IMAP_PORT, POP3 on :$CHAIN_POP3_PORT${CHAIN_SMTP_PORT:+, SMTP on :$CHAIN_SMTP_PORT}"
+
+say "alice checks her mail over IMAP from 127.0.0.2 and over POP3 from 127.0.0.3"
+python3 tests/e2e/mail_login.py imap 127.0.0.1 "$CHAIN_IMAP_PORT" alice secret 127.0.0.2
+python3 tests/e2e/mail_login.py pop3 127.0.0.1 "$CHAIN_POP3_PORT" alice secret 127.0.0.3
+
+say "Someone tries alice's account with a wrong password from $BAD"
+python3 tests/e2e/mail_login.py imap 127.0.0.1 "$CHAIN_IMAP_PORT" alice guess "$BAD"
+
+say "The relay store (vsmtprelay dump): address, time of last login"
+"$RELAYERS_BUILD/vsmtprelay" -f "$CHAIN_STORE" dump
+
+if ! chain_has_sendmail; then
+	say "mapgen or the sendmail integration is not in this tree yet; the map and sendmail's verdicts are skipped"
+	exit 0
+fi
+
+say "Waiting for mapgen --watch to export the map, then sendmail's map (makemap -u hash)"
+for source in $GOOD; do
+	python3 tests/e2e/relay_wait.py "$source" "$CHAIN_SMTP_PORT" "$RCPT" 10 >/dev/null
+done
+makemap -u hash "$CHAIN_MAP" 2>/dev/null
+
+say "sendmail's answer to RCPT TO:<$RCPT> from each address"
+for source in $GOOD $BAD $NEVER; do
+	case $source in
+	"$BAD") why="wrong password" ;;
+	"$NEVER") why="never logged in" ;;
+	*) why="logged in" ;;
+	esac
+	printf '%-10s (%s): %s\n' "$source" "$why" \
+		"$(sendmail_rcpt "$source" "$CHAIN_SMTP_PORT" "$RCPT")"
+done
