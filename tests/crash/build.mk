@@ -1,0 +1,13 @@
+# Crashes: writers SIGKILLed at random points; make check runs a short
+# pass, make soak the full one (at least 500 kills).
+CRASH_KILLS ?= 60
+CRASH_SOAK_KILLS ?= 600
+
+.PHONY: check-crash soak-crash
+CHECKS += check-crash
+SANITIZED_CHECKS += check-crash
+check-crash: $(BUILD)/tests/pam-logins $(PAM_MODULE) $(VSMTPRELAY)
+	RELAYERS_BUILD=$(BUILD) CRASH_KILLS=$(CRASH_KILLS) timeout 900 tests/crash/crash.sh
+
+soak-crash: $(BUILD)/tests/pam-logins $(PAM_MODULE) $(VSMTPRELAY)
+	RELAYERS_BUILD=$(BUILD) CRASH_KILLS=$(CRASH_SOAK_KILLS) timeout 3600 tests/crash/crash.sh
