@@ -22,8 +22,13 @@ is_mdoc() { grep -q '^\.Dd' "$1"; }
 # Text on one line, runs of blanks squeezed.
 flat() { printf '%s' "$1" | tr -s ' \t\n' '   ' | sed 's/^ //; s/ $//'; }
 
-# The page as plain text, wide enough that no phrase is broken.
-plain() { mandoc -T ascii -O width=200 "$1" | col -bx; }
+# The page as plain text, wide enough that no phrase is broken; rendered
+# once per file, since the checks read it many times.
+plain() {
+	local cache=$T_TMP/plain${1//\//_}
+	[ -s "$cache" ] || mandoc -T ascii -O width=200 "$1" | col -bx >"$cache"
+	cat "$cache"
+}
 
 # plain_section PAGE HEADING: the rendered body of one section.
 plain_section() {
@@ -119,7 +124,9 @@ lint_title() {
 
 # --- agreement with the code -------------------------------------------------
 
-help_commands() { "$V" --help | awk '/^commands:/ { on = 1; next } on && NF == 0 { exit } on { print $1 }'; }
+HELP=$("$V" --help)
+vhelp() { printf '%s\n' "$HELP"; }
+help_commands() { vhelp | awk '/^commands:/ { on = 1; next } on && NF == 0 { exit } on { print $1 }'; }
 
 check_vsmtprelay_commands() {
 	local page=$1 problems=0 synopsis commands word
@@ -132,7 +139,7 @@ check_vsmtprelay_commands() {
 	done
 	# Options inside the command list, such as check's --repair.
 	commands=$(plain_section "$page" COMMANDS)
-	for word in $("$V" --help | awk '/^commands:/,/^$/' | grep -o -- '--[a-z-]*' | sort -u); do
+	for word in $(vhelp | awk '/^commands:/,/^$/' | grep -o -- '--[a-z-]*' | sort -u); do
 		grep -q -- "$word" <<<"$commands" ||
 			{ echo "$word is not in COMMANDS"; problems=1; }
 	done
@@ -171,7 +178,7 @@ header_value() { # FILE MACRO: the number a #define gives
 check_vsmtprelay_figures() {
 	local page=$1 text problems=0 store busy
 	text=$(plain "$page" | tr -s ' \n' ' ')
-	store=$("$V" --help | sed -n 's/^The store is \(.*\) unless.*/\1/p')
+	store=$(vhelp | sed -n 's/^The store is \(.*\) unless.*/\1/p')
 	busy=$(( $(header_value "$ROOT/vsmtprelay/commands.h" CLI_TIMEOUT_MS) / 1000 ))
 	grep -qF -- "$store" <<<"$text" || { echo "default store $store missing"; problems=1; }
 	grep -q "$busy seconds" <<<"$text" || { echo "busy wait of $busy seconds missing"; problems=1; }
@@ -205,7 +212,7 @@ check_pam_figures() {
 		    "default is $exclude" \
 		    "up to $(header_value "$ROOT/core/cidr.h" RELAY_CIDR_LIST_MAX)" \
 		    "longer than $(header_value "$ROOT/core/escape.h" RELAY_ESCAPE_INPUT_MAX) bytes" \
-		    "$("$V" --help | sed -n 's/^The store is \(.*\) unless.*/\1/p')"; do
+		    "$(vhelp | sed -n 's/^The store is \(.*\) unless.*/\1/p')"; do
 		grep -qF -- "$want" <<<"$text" || { echo "\"$want\" missing"; problems=1; }
 	done
 	return $problems
