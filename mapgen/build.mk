@@ -1,0 +1,18 @@
+# mapgen, the exporter from the relay store to sendmail's and Postfix's
+# hash maps.  It links Berkeley DB 5.3, the library Debian's sendmail and
+# Postfix use, so that they read what it writes.
+MAPGEN := $(BUILD)/mapgen
+MAPGEN_OBJS := $(call objects_of,$(wildcard mapgen/*.c))
+MAPGEN_LIBS := -ldb-5.3
+PROGRAMS += $(MAPGEN)
+INSTALLS += install-mapgen
+
+$(MAPGEN): $(MAPGEN_OBJS) $(CORE_LIB)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -pie -o $@ $(MAPGEN_OBJS) \
+		$(CORE_LIB) $(TDB_LIBS) $(MAPGEN_LIBS)
+
+.PHONY: install-mapgen
+install-mapgen: $(MAPGEN)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(MAPGEN) $(DESTDIR)$(SBINDIR)/mapgen
+	install -m 0644 docs/mapgen.8 $(DESTDIR)$(MANDIR)/man8/mapgen.8

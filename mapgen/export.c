@@ -1,0 +1,196 @@
+#include "export.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "hash_db.h"
+#include "map_target.h"
+#include "records.h"
+#include "signals.h"
+#include "snapshot.h"
+#include "stamp.h"
+#include "window.h"
+
+/* How often (in records) a long export looks for a pending SIGTERM. */
+#define STOP_CHECK_EVERY 65536
+
+static int interrupted(struct map_failure *failure)
+{
+	return map_fail(failure, EX_TEMPFAIL, "interrupted by a signal");
+}
+
+/* When the map next changes without a store change: the first time an
+ * entry it holds ages past the window. */
+static int64_t next_change(const struct relay_snapshot *snap,
+			   const struct map_window *window)
+{
+	int64_t first = MAP_NEVER;
+
+	for (size_t i = 0; i < snap->count; i++) {
+		int64_t stamp = snap->entries[i].stamp;
+
+		if (map_window_holds(window, stamp) &&
+		    map_window_leaves_at(window, stamp) < first)
+			first = map_window_leaves_at(window, stamp);
+	}
+	return first;
+}
+
+static size_t record_value(const struct map_record *record,
+			   char value[RELAY_STAMP_TEXT_MAX])
+{
+	return relay_stamp_format(record->stamp, value);
+}
+
+static int write_text(const struct map_records *records,
+		      struct map_failure *failure)
+{
+	for (size_t i = 0; i < records->count; i++) {
+		const struct map_record *record = &records->items[i];
+		char value[RELAY_STAMP_TEXT_MAX];
+		size_t value_len = record_value(record, value);
+
+		fwrite(map_record_key(records, record), 1, record->key_len,
+		       stdout);
+		putchar('\t');
+		fwrite(value, 1, value_len, stdout);
+		putchar('\n');
+	}
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return map_fail(failure, EX_IOERR,
+				"writing to standard output failed");
+	return 0;
+}
+
+static int put_all(struct hash_db *db, const struct map_records *records,
+		   struct map_failure *failure)
+{
+	for (size_t i = 0; i < records->count; i++) {
+		const struct map_record *record = &records->items[i];
+		char value[RELAY_STAMP_TEXT_MAX];
+		size_t value_len = record_value(record, value);
+		int rc;
+
+		if (i % STOP_CHECK_EVERY == STOP_CHECK_EVERY - 1 &&
+		    mapgen_stop_pending())
+			return interrupted(failure);
+		rc = hash_db_put(db, map_record_key(records, record),
+				 record->key_len, value, value_len, failure);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Fills the private file and, only when every step worked, installs it. */
+static int fill_and_install(struct map_target *target,
+			    const struct hash_db_layout *layout,
+			    const struct map_records *records,
+			    struct map_failure *failure)
+{
+	struct hash_db *db;
+	int rc = hash_db_create(target->temp_path, layout, &db, failure);
+
+	if (rc != 0)
+		return rc;
+	rc = put_all(db, records, failure);
+	if (rc != 0) {
+		hash_db_discard(db);
+		return rc;
+	}
+	rc = hash_db_finish(db, failure);
+	if (rc == 0 && mapgen_stop_pending())
+		rc = interrupted(failure);
+	if (rc == 0)
+		rc = map_target_commit(target, failure);
+	return rc;
+}
+
+static uint32_t bucket_of(const void *layout, const char *key, size_t len)
+{
+	return hash_db_bucket(layout, key, len);
+}
+
+static int write_map(const char *db_path, struct map_records *records, struct map_failure *failure)
+{
+	struct hash_db_layout layout;
+	struct map_target target;
+	int rc;
+
+	hash_db_plan(records->count, records->data_bytes, &layout);
+	if (!map_records_sort(records, bucket_of, &layout, layout.buckets))
+		return map_fail(failure, EX_OSERR,
+				"out of memory sorting %zu keys", records->count);
+	rc = map_target_begin(&target, db_path, failure);
+	if (rc != 0)
+		return rc;
+	rc = fill_and_install(&target, &layout, records, failure);
+	map_target_abandon(&target);
+	return rc;
+}
+
+static int take_snapshot(struct relay_store *store,
+			 struct relay_snapshot *snap,
+			 struct map_failure *failure)
+{
+	struct relay_error err;
+	enum relay_status status = relay_snapshot_take(store, snap, &err);
+
+	if (status != RELAY_OK)
+		return map_fail(failure, relay_status_exit_code(status), "%s",
+				err.text);
+	return 0;
+}
+
+/* Takes the snapshot's entries into records and frees it: a million
+ * entries need their memory back before the hash table is built. */
+static int write_out(const struct export_options *options,
+		     struct relay_snapshot *snap, const struct map_window *window,
+		     struct export_result *result, struct map_failure *failure)
+{
+	struct map_records records;
+	bool built = map_records_build(snap, window, options->flavour, &records);
+	size_t entries = snap->count;
+	int rc;
+
+	relay_snapshot_free(snap);
+	if (!built)
+		return map_fail(failure, EX_OSERR,
+				"out of memory formatting %zu entries", entries);
+	result->keys = records.count;
+	if (options->db_path == NULL)
+		rc = write_text(&records, failure);
+	else
+		rc = write_map(options->db_path, &records, failure);
+	map_records_free(&records);
+	return rc;
+}
+
+static size_t entries_held(const struct relay_snapshot *snap,
+			   const struct map_window *window)
+{
+	size_t held = 0;
+
+	for (size_t i = 0; i < snap->count; i++)
+		held += map_window_holds(window, snap->entries[i].stamp);
+	return held;
+}
+
+int export_run(struct relay_store *store, const struct export_options *options,
+	       struct export_result *result, struct map_failure *failure)
+{
+	struct relay_snapshot snap;
+	struct map_window window = { 0, options->max_age };
+	int rc;
+
+	memset(result, 0, sizeof(*result));
+	rc = take_snapshot(store, &snap, failure);
+	if (rc != 0)
+		return rc;
+	window.now = (int64_t)time(NULL);
+	result->skipped = snap.skipped;
+	result->entries = entries_held(&snap, &window);
+	result->next_change = next_change(&snap, &window);
+	return write_out(options, &snap, &window, result, failure);
+}
