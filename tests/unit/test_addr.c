@@ -329,19 +329,27 @@ static void test_round_trip(void **state)
 	}
 }
 
+static void expect_from_sockaddr(const void *sa, size_t len, int family,
+				 const char *key)
+{
+	struct relay_addr addr;
+	char text[RELAY_ADDR_TEXT_MAX];
+
+	if (!relay_addr_from_sockaddr(sa, len, &addr))
+		fail_msg("socket address of %s refused", key);
+	assert_int_equal(addr.family, family);
+	relay_addr_format(&addr, text);
+	assert_string_equal(text, key);
+}
+
 static void test_from_sockaddr_inet(void **state)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(110) };
 	struct relay_addr addr;
-	char text[RELAY_ADDR_TEXT_MAX];
 
 	(void)state;
 	inet_pton(AF_INET, "192.0.2.7", &sin.sin_addr);
-	assert_true(relay_addr_from_sockaddr((struct sockaddr *)&sin,
-					     sizeof(sin), &addr));
-	assert_int_equal(addr.family, AF_INET);
-	relay_addr_format(&addr, text);
-	assert_string_equal(text, "192.0.2.7");
+	expect_from_sockaddr(&sin, sizeof(sin), AF_INET, "192.0.2.7");
 	/* A length short of the structure is refused, not over-read. */
 	assert_false(relay_addr_from_sockaddr((struct sockaddr *)&sin,
 					      sizeof(sin) - 1, &addr));
@@ -351,24 +359,13 @@ static void test_from_sockaddr_inet6(void **state)
 {
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_scope_id = 2 };
 	struct relay_addr addr;
-	char text[RELAY_ADDR_TEXT_MAX];
 
 	(void)state;
 	inet_pton(AF_INET6, "2001:DB8::1", &sin6.sin6_addr);
-	assert_true(relay_addr_from_sockaddr((struct sockaddr *)&sin6,
-					     sizeof(sin6), &addr));
-	assert_int_equal(addr.family, AF_INET6);
-	relay_addr_format(&addr, text);
-	assert_string_equal(text, "2001:db8::1");
-
+	expect_from_sockaddr(&sin6, sizeof(sin6), AF_INET6, "2001:db8::1");
 	/* A dual-stack listener's IPv4 client. */
 	inet_pton(AF_INET6, "::ffff:192.0.2.7", &sin6.sin6_addr);
-	assert_true(relay_addr_from_sockaddr((struct sockaddr *)&sin6,
-					     sizeof(sin6), &addr));
-	assert_int_equal(addr.family, AF_INET);
-	relay_addr_format(&addr, text);
-	assert_string_equal(text, "192.0.2.7");
-
+	expect_from_sockaddr(&sin6, sizeof(sin6), AF_INET, "192.0.2.7");
 	assert_false(relay_addr_from_sockaddr((struct sockaddr *)&sin6,
 					      sizeof(struct sockaddr_in), &addr));
 }

@@ -29,6 +29,17 @@ static void parse(struct module_options *opts, struct complaints *seen,
 	module_options_parse(argc, argv, opts, collect, seen);
 }
 
+/* Parses arg alone; it must draw exactly one complaint. */
+static void parse_refused(const char *arg, struct module_options *opts,
+			  struct complaints *seen)
+{
+	const char *argv[] = { arg };
+
+	parse(opts, seen, 1, argv);
+	if (seen->count != 1)
+		fail_msg("\"%s\": %d complaints", arg, seen->count);
+}
+
 static bool excludes(const struct module_options *opts, const char *text)
 {
 	struct relay_addr addr;
@@ -117,11 +128,7 @@ static void test_bad_timeouts_keep_default(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		const char *argv[] = { bad[i] };
-
-		parse(&opts, &seen, 1, argv);
-		if (seen.count != 1)
-			fail_msg("\"%s\": %d complaints", bad[i], seen.count);
+		parse_refused(bad[i], &opts, &seen);
 		assert_non_null(strstr(seen.last, bad[i]));
 		assert_int_equal(opts.timeout_ms, RELAY_TIMEOUT_DEFAULT_MS);
 		expect_defaults_except_timeout(&opts);
@@ -194,11 +201,7 @@ static void test_unknown_option_named_and_escaped(void **state)
 		"", " debug",
 	};
 	for (size_t i = 0; i < sizeof(near) / sizeof(near[0]); i++) {
-		const char *one[] = { near[i] };
-
-		parse(&opts, &seen, 1, one);
-		if (seen.count != 1)
-			fail_msg("\"%s\": %d complaints", near[i], seen.count);
+		parse_refused(near[i], &opts, &seen);
 		assert_false(opts.debug);
 		assert_false(opts.peer_from_stdin);
 	}
@@ -214,11 +217,7 @@ static void test_relative_db_refused(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		const char *argv[] = { bad[i] };
-
-		parse(&opts, &seen, 1, argv);
-		if (seen.count != 1)
-			fail_msg("\"%s\": %d complaints", bad[i], seen.count);
+		parse_refused(bad[i], &opts, &seen);
 		assert_non_null(strstr(seen.last, bad[i]));
 		assert_string_equal(opts.store_path, RELAY_DEFAULT_STORE);
 	}
