@@ -1,0 +1,72 @@
+dnl #
+dnl # relayers.m4: let sendmail relay for clients that just checked their mail.
+dnl #
+dnl # mapgen(8) exports the relayers store into a hash map, keyed the way
+dnl # sendmail writes ${client_addr}: a dotted quad for IPv4, "IPv6:" plus the
+dnl # uncompressed (and also the compressed) form for IPv6; the value is the
+dnl # epoch second of the client's last login.
+dnl #
+dnl # Use, in sendmail.mc, after OSTYPE() and before MAILER():
+dnl #
+dnl #	define(`RELAYERS_MAP', `/etc/mail/relayers')dnl	(the default)
+dnl #	define(`RELAYERS_MAX_AGE', `30')dnl		(optional, minutes)
+dnl #	HACK(`relayers')dnl	after copying this file to _CF_DIR_/hack/
+dnl # or
+dnl #	include(`/etc/mail/m4/relayers.m4')dnl
+dnl #
+dnl # What it adds to the .cf:
+dnl #  - K relayers: hash map RELAYERS_MAP (the file is RELAYERS_MAP.db), opened
+dnl #    with -o (optional).  A missing or unreadable map then reads as "not
+dnl #    found", so relaying is denied (550) for everyone not allowed otherwise;
+dnl #    without -o sendmail would answer 451 (try again later) to every relay
+dnl #    attempt while the map is missing.
+dnl #  - with RELAYERS_MAX_AGE: K relayers_arith (sendmail's arith class, its own
+dnl #    name so it cannot clash with proto.m4's "arith").  An entry relays only
+dnl #    if its stamp >= ${time} - 60 * RELAYERS_MAX_AGE; a stamp in the future
+dnl #    relays.  A value that is not a number, or a session without ${time},
+dnl #    does not relay.  So a map that nobody refreshed can never extend the
+dnl #    relay window.
+dnl #  - rules appended to Local_check_rcpt: "$# OK" for a client found in the
+dnl #    map, which accepts the recipient and skips Basic_check_rcpt (and, with
+dnl #    FEATURE(delay_checks), the delayed check_mail/check_relay) for it, as
+dnl #    sendmail's cf/README describes for Local_check_rcpt.  Any other client
+dnl #    falls through with the workspace unchanged, so sendmail's own rules,
+dnl #    including Debian's, decide as before.
+dnl #
+dnl # Other hacks: sendmail appends rules when a ruleset is declared twice, so
+dnl # this file can share Local_check_rcpt with another hack (spamtrap.m4, for
+dnl # one) as long as that hack also leaves the workspace as it found it.
+dnl # sendmail -bt then prints "WARNING: Ruleset Local_check_rcpt has multiple
+dnl # definitions"; that is expected.  A hack that ends Local_check_rcpt with
+dnl # its own verdict for every address ($# or $@ on R$*) must come after this one.
+dnl #
+divert(0)dnl
+VERSIONID(`relayers.m4 1.0.0: POP-before-SMTP relaying from the relayers map')dnl
+ifdef(`RELAYERS_MAP', `', `define(`RELAYERS_MAP', `/etc/mail/relayers')')dnl
+ifdef(`RELAYERS_MAX_AGE',
+	`ifelse(regexp(RELAYERS_MAX_AGE, `^[0-9]+$'), `0', `',
+		`errprint(`*** ERROR: RELAYERS_MAX_AGE must be a number of minutes
+')m4exit(1)')')dnl
+LOCAL_CONFIG
+# relayers: clients allowed to relay, written by mapgen
+Krelayers hash -o RELAYERS_MAP
+ifdef(`RELAYERS_MAX_AGE', `Krelayers_arith arith
+')dnl
+LOCAL_RULESETS
+SLocal_check_rcpt
+R$*			$: $1 $| $>Relayers_client $&{client_addr}
+R$* $| <RELAY>		$# OK
+R$* $| $*		$: $1
+
+SRelayers_client
+R$@			$@ <NONE>		no client address: not ours to decide
+R$+			$: < $(relayers $1 $: <?> $) >
+R< <?> >		$@ <NONE>		not in the map
+ifdef(`RELAYERS_MAX_AGE', `dnl
+R< $- >			$: < $1 > < $&{time} >
+R< $- > < $- >		$: < $1 > < $(relayers_arith - $@ $2 $@ eval(RELAYERS_MAX_AGE * 60) $) >
+R< $- > < $- >		$: < $(relayers_arith l $@ $1 $@ $2 $) >
+R< FALSE >		$@ <RELAY>		stamp is recent enough, or in the future
+R$*			$@ <NONE>		too old, or no number to compare',
+`dnl
+R< $+ >			$@ <RELAY>		any value: recorded')
