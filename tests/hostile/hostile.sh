@@ -25,6 +25,16 @@ for prog in hostile-rhost hostile-log; do
 	fi
 done
 
+# The same PAM_RHOST table under valgrind memcheck (not for the ASan
+# build, which valgrind cannot run).
+if command -v valgrind >/dev/null && ! ldd "$B/pam_relayers.so" | grep -q libasan; then
+	if timeout 300 valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite "$B/tests/hostile-rhost" \
+		>"$T_TMP/valgrind.out" 2>&1
+	then t_ok "hostile-rhost under valgrind: no errors, no leaks"
+	else t_fail "hostile-rhost under valgrind" "$(grep '==' "$T_TMP/valgrind.out" | head -10)"; fi
+fi
+
 # login STORE [ARGS]: one real login from 192.0.2.1; prints nothing.
 login() {
 	timeout 20 "$B/tests/pam-logins" -d "$CONF" -m "$B/pam_relayers.so" \
