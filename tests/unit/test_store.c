@@ -1298,6 +1298,78 @@ static void test_fifo_refused_without_hanging(void **state)
 	expect_refused(fx->path, RELAY_INSECURE);
 }
 
+/* Run as another user: writing needs a store the caller owns, and a
+ * store it cannot write may still be read, unlocked, for a listing. */
+static void as_nobody(const char *path, int in, int out)
+{
+	struct relay_store_options opts = options(false, 250);
+	struct relay_addr addr = addr_of("192.0.2.50");
+	struct collected seen = { 0, 0 };
+	struct relay_store *store;
+	struct relay_error err;
+	signed char result[4] = { -1, -1, -1, -1 };
+
+	(void)in;
+	if (setgid(65534) != 0 || setuid(65534) != 0) {
+		(void)!write(out, "EEEE", 4);
+		return;
+	}
+	result[0] = (signed char)relay_store_open(path, &opts, &store, &err);
+	if (result[0] == RELAY_OK) {
+		result[1] = (signed char)relay_store_put(store, &addr, 1, &err);
+		relay_store_close(store);
+	}
+	opts.read_only = true;
+	result[2] = (signed char)relay_store_open(path, &opts, &store, &err);
+	if (result[2] == RELAY_OK) {
+		/* Without write access tdb takes no locks: a listing must
+		 * still work, not report "busy". */
+		result[3] = (signed char)relay_store_snapshot(store, count_entry,
+							      &seen, NULL, &err);
+		relay_store_close(store);
+	}
+	(void)!write(out, result, sizeof(result));
+}
+
+static void run_as_nobody(const char *path, signed char result[4])
+{
+	struct helper nobody;
+
+	helper_start(&nobody, as_nobody, path);
+	if (!helper_read(&nobody, result, 4, 5000 * unit_time_scale()))
+		fail_msg("the helper running as uid 65534 did not answer");
+	helper_stop(&nobody);
+	assert_int_not_equal(result[0], 'E');
+}
+
+static void test_other_callers(void **state)
+{
+	struct fixture *fx = *state;
+	signed char result[4];
+
+	if (geteuid() != 0)
+		skip();	/* needs a second user */
+	assert_int_equal(chmod(fx->dir, 0711), 0);
+	make_store(fx->path);
+
+	/* The caller's own store: read and written. */
+	assert_int_equal(chown(fx->path, 65534, 65534), 0);
+	run_as_nobody(fx->path, result);
+	assert_int_equal(result[0], RELAY_OK);
+	assert_int_equal(result[1], RELAY_OK);
+	assert_int_equal(result[2], RELAY_OK);
+	assert_int_equal(result[3], RELAY_OK);
+
+	/* root's store, readable by all (or by a group, at 0640): read
+	 * only, as vsmtprelay list and mapgen open it. */
+	assert_int_equal(chown(fx->path, 0, 0), 0);
+	assert_int_equal(chmod(fx->path, 0644), 0);
+	run_as_nobody(fx->path, result);
+	assert_int_equal(result[0], RELAY_FAILED);
+	assert_int_equal(result[2], RELAY_OK);
+	assert_int_equal(result[3], RELAY_OK);
+}
+
 #define STORE_TEST(fn) cmocka_unit_test_setup_teardown(fn, make_dir, remove_dir)
 
 int main(void)
@@ -1326,6 +1398,7 @@ int main(void)
 		STORE_TEST(test_directory),
 		STORE_TEST(test_writable_by_others),
 		STORE_TEST(test_owned_by_another_user),
+		STORE_TEST(test_other_callers),
 		STORE_TEST(test_busy_whole_store_lock),
 		STORE_TEST(test_busy_open_lock),
 		STORE_TEST(test_fifo_refused_without_hanging),
