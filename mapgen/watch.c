@@ -74,7 +74,6 @@ static bool open_store(struct watch *w)
 		report_failure(w, err.text);
 		return false;
 	}
-	w->stale = true;
 	return true;
 }
 
@@ -114,14 +113,19 @@ static void export_now(struct watch *w)
 
 static void tick(struct watch *w)
 {
-	if (w->store != NULL && store_replaced(w))
-		close_store(w);
-	if (w->store == NULL && (now_s() < w->retry_at || !open_store(w)))
-		return;
-	if (relay_store_seqnum(w->store) != w->exported_seqnum ||
-	    now_s() >= w->next_change)
+	if (w->store != NULL &&
+	    (store_replaced(w) ||
+	     relay_store_seqnum(w->store) != w->exported_seqnum))
 		w->stale = true;
-	if (w->stale && now_s() >= w->retry_at)
+	if (now_s() >= w->next_change)
+		w->stale = true;
+	if (!w->stale || now_s() < w->retry_at)
+		return;
+	/* Every export opens the store afresh, so that it passes the same
+	 * checks as a one-shot run: a store made writable by others since
+	 * the last export is refused, not read through the old handle. */
+	close_store(w);
+	if (open_store(w))
 		export_now(w);
 }
 

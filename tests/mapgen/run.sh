@@ -1,0 +1,362 @@
+#!/bin/bash
+# mapgen: the map sendmail and Postfix read.  Its content is checked
+# against makemap's own dump, its key forms against what each MTA looks
+# up (postmap -q for Postfix), and every failure against the rule that
+# the old map stays byte for byte as it was, with nothing left behind.
+. "$(dirname "$0")/../lib/harness.sh"
+T_SUITE=${T_SUITE_NAME:-mapgen}
+
+M=$RELAYERS_BUILD/mapgen
+V=$RELAYERS_BUILD/vsmtprelay
+FILL=$RELAYERS_BUILD/tests/mapgen-fill
+S=$T_TMP/relayers.tdb
+D=$T_TMP/maps
+MAP=$D/relayers
+mkdir -m 0755 "$D"
+now=$(date +%s)
+
+mg() { "$M" -f "$S" "$@"; }
+dump() { makemap -u hash "$1" | LC_ALL=C sort; }
+sorted() { printf '%s\n' "$@" | LC_ALL=C sort; }
+ms_now() { date +%s%3N; }
+
+# wait_for SECONDS COMMAND...: polls COMMAND every 50 ms; false on timeout.
+wait_for() {
+	local limit=$(($(ms_now) + $1 * 1000))
+	shift
+	until "$@" 2>/dev/null; do
+		[ "$(ms_now)" -lt "$limit" ] || return 1
+		sleep 0.05
+	done
+}
+
+no_temps() { # NAME DIR
+	local left
+	left=$(ls -A "$2" | grep '^\.' || true)
+	t_expect "$1: no temporary file left" "" "$left"
+}
+
+# --- usage -------------------------------------------------------------
+t_expect_status "no map named is a usage error" 64 "$M"
+t_expect_match "the usage says how" '-o MAP' "$T_ERR"
+t_expect_status "--help" 0 "$M" --help
+t_expect_match "--help shows the synopsis" 'mapgen \[-v\] \[-f STORE\] -o MAP' "$T_OUT"
+t_expect_status "--version" 0 "$M" --version
+t_expect_match "--version prints one" '^mapgen [0-9]+\.[0-9]+' "$T_OUT"
+t_expect_status "--max-age takes minutes" 64 "$M" -o "$MAP" --max-age 10m
+t_expect_status "--max-age is not negative" 64 "$M" -o "$MAP" --max-age -5
+t_expect_status "--interval-ms is bounded" 64 "$M" -o "$MAP" --watch --interval-ms 5000
+t_expect_status "--text and --watch do not mix" 64 "$M" --text --watch
+t_expect_status "--text and -o do not mix" 64 "$M" --text -o "$MAP"
+t_expect_status "a stray argument" 64 "$M" -o "$MAP" extra
+t_expect_status "an unknown option" 64 "$M" -o "$MAP" --frobnicate
+[ ! -e "$MAP.db" ] && t_ok "usage errors write no map" || t_fail "usage errors write no map"
+
+# --- content and key forms -----------------------------------------------
+"$V" -f "$S" add 192.0.2.7 $((now - 60)) >/dev/null
+"$V" -f "$S" add 2001:DB8::1 $((now - 120)) >/dev/null
+"$V" -f "$S" add 2001:db8:1:2:3:4:5:6 $((now - 180)) >/dev/null
+"$V" -f "$S" add ::ffff:198.51.100.9 $((now - 200)) >/dev/null
+"$V" -f "$S" add fe80::a:b:c:d $((now - 240)) >/dev/null
+
+SENDMAIL_LINES=$(sorted \
+	"192.0.2.7	$((now - 60))" \
+	"ipv6:2001:db8:0:0:0:0:0:1	$((now - 120))" \
+	"ipv6:2001:db8::1	$((now - 120))" \
+	"ipv6:2001:db8:1:2:3:4:5:6	$((now - 180))" \
+	"198.51.100.9	$((now - 200))" \
+	"ipv6:fe80:0:0:0:0:0:0:0	$((now - 240))" \
+	"ipv6:fe80::a:b:c:d	$((now - 240))")
+SENDMAIL_LINES=$(printf '%s\n' "$SENDMAIL_LINES" | sed 's/^ipv6:fe80:0:0:0:0:0:0:0\t/ipv6:fe80:0:0:0:a:b:c:d\t/' | LC_ALL=C sort)
+POSTFIX_LINES=$(sorted \
+	"192.0.2.7	$((now - 60))" \
+	"2001:db8::1	$((now - 120))" \
+	"2001:db8:1:2:3:4:5:6	$((now - 180))" \
+	"198.51.100.9	$((now - 200))" \
+	"fe80::a:b:c:d	$((now - 240))")
+
+t_expect_status "export for sendmail" 0 mg -o "$MAP"
+t_expect "makemap -u dumps exactly the sendmail keys" "$SENDMAIL_LINES" "$(dump "$MAP")"
+t_expect_status "--text" 0 mg --text
+t_expect "--text writes the same lines" "$SENDMAIL_LINES" "$(printf '%s\n' "$T_OUT" | LC_ALL=C sort)"
+printf '%s\n' "$T_OUT" | makemap hash "$T_TMP/by-makemap" &&
+	t_expect "makemap fed --text makes the same map" "$(dump "$T_TMP/by-makemap")" "$(dump "$MAP")"
+# Key bytes: no NUL, no upper case, value digits only.  makemap -u prints
+# a key's bytes as they are, so a NUL would show up in od's output.
+t_expect "no NUL in any key or value" 0 "$(makemap -u hash "$MAP" | tr -cd '\000' | wc -c)"
+t_expect "keys are lower case" "" "$(makemap -u hash "$MAP" | cut -f1 | grep '[A-Z]' || true)"
+t_expect_status "-o MAP.db names the same file" 0 mg -o "$MAP.db"
+[ ! -e "$MAP.db.db" ] && t_ok "no MAP.db.db" || t_fail "no MAP.db.db"
+
+t_expect_status "export for Postfix" 0 mg --postfix -o "$D/postfix"
+t_expect "Postfix keys: bare, compressed IPv6" "$POSTFIX_LINES" "$(dump "$D/postfix")"
+t_expect_status "--postfix --text" 0 mg --postfix --text
+t_expect "--postfix --text writes the same lines" "$POSTFIX_LINES" "$(printf '%s\n' "$T_OUT" | LC_ALL=C sort)"
+
+# --- --max-age -------------------------------------------------------------
+A=$T_TMP/age.tdb
+"$V" -f "$A" add 192.0.2.1 $((now - 30 * 60)) >/dev/null
+"$V" -f "$A" add 192.0.2.2 $((now - 90 * 60)) >/dev/null
+"$V" -f "$A" add 192.0.2.3 $((now + 3600)) >/dev/null
+"$V" -f "$A" add 192.0.2.4 $((now - 61 * 60)) >/dev/null
+t_expect_status "--max-age 60" 0 "$M" -f "$A" --max-age 60 -o "$D/age"
+t_expect "--max-age keeps recent and future entries only" \
+	"$(sorted "192.0.2.1	$((now - 30 * 60))" "192.0.2.3	$((now + 3600))")" "$(dump "$D/age")"
+t_expect_status "--max-age 0 keeps only the future" 0 "$M" -f "$A" --max-age 0 --text
+t_expect "--max-age 0" "192.0.2.3	$((now + 3600))" "$T_OUT"
+t_expect_status "without --max-age every entry" 0 "$M" -f "$A" --text
+t_expect "every entry without --max-age" 4 "$(printf '%s\n' "$T_OUT" | wc -l)"
+
+# --- owner and mode ---------------------------------------------------------
+rm -f "$D/new.db"
+(umask 022; "$M" -f "$S" -o "$D/new")
+t_expect "a new map is made like makemap's: 0640" "640 0" "$(stat -c '%a %u' "$D/new.db")"
+rm -f "$D/new.db"
+(umask 077; "$M" -f "$S" -o "$D/new")
+t_expect "a new map honours the umask" 600 "$(stat -c %a "$D/new.db")"
+chown 65534:8 "$D/new.db"
+chmod 0644 "$D/new.db"
+inode=$(stat -c %i "$D/new.db")
+t_expect_status "replace a map of another owner" 0 mg -o "$D/new"
+t_expect "owner, group and mode survive the replacement" "644 65534 8" \
+	"$(stat -c '%a %u %g' "$D/new.db")"
+[ "$(stat -c %i "$D/new.db")" != "$inode" ] && t_ok "the map was replaced by rename (new inode)" ||
+	t_fail "the map was replaced by rename (new inode)"
+no_temps "replacement" "$D"
+
+# --- failures leave the old map intact -------------------------------------
+mg -o "$MAP"
+cp "$MAP.db" "$T_TMP/good.db"
+
+# expect_refusal NAME STATUS PATTERN COMMAND...
+expect_refusal() {
+	local name=$1 status=$2 pattern=$3
+	shift 3
+	t_expect_status "$name: exit $status" "$status" "$@"
+	t_expect_match "$name: says why" "$pattern" "$T_ERR"
+	t_expect "$name: one line on stderr" 1 "$(printf '%s\n' "$T_ERR" | wc -l)"
+	if cmp -s "$MAP.db" "$T_TMP/good.db"; then t_ok "$name: old map intact"
+	else t_fail "$name: old map intact"; fi
+	no_temps "$name" "$D"
+}
+
+cp "$S" "$T_TMP/trunc.tdb"
+truncate -s 300 "$T_TMP/trunc.tdb"
+expect_refusal "truncated store" 65 'not a valid tdb' "$M" -f "$T_TMP/trunc.tdb" -o "$MAP"
+
+cp "$S" "$T_TMP/corrupt.tdb"
+python3 - "$T_TMP/corrupt.tdb" <<'PY'
+import sys
+path = sys.argv[1]
+data = bytearray(open(path, 'rb').read())
+start = 168 + 100004 * 4          # past the header and the hash table
+data[start:] = b'\xff' * (len(data) - start)
+open(path, 'wb').write(data)
+PY
+expect_refusal "corrupt store" 65 'corrupt' "$M" -f "$T_TMP/corrupt.tdb" -o "$MAP"
+
+printf 'hello\n' > "$T_TMP/text.tdb"; chmod 600 "$T_TMP/text.tdb"
+expect_refusal "foreign file" 65 'not a relay store' "$M" -f "$T_TMP/text.tdb" -o "$MAP"
+
+printf '{\nkey(3) = "abc"\ndata(1) = "x"\n}\n' | tdbrestore "$T_TMP/other.tdb"
+chmod 600 "$T_TMP/other.tdb"
+expect_refusal "another program's tdb" 65 'no marker' "$M" -f "$T_TMP/other.tdb" -o "$MAP"
+
+expect_refusal "missing store" 66 'no such file' "$M" -f "$T_TMP/none.tdb" -o "$MAP"
+
+cp -p "$S" "$T_TMP/open.tdb"; chmod 666 "$T_TMP/open.tdb"
+expect_refusal "store others can write" 77 'mode 666' "$M" -f "$T_TMP/open.tdb" -o "$MAP"
+cp -p "$S" "$T_TMP/theirs.tdb"; chown 65534 "$T_TMP/theirs.tdb"
+expect_refusal "store of another user" 77 'owned by uid 65534' "$M" -f "$T_TMP/theirs.tdb" -o "$MAP"
+ln -s "$S" "$T_TMP/link.tdb"
+expect_refusal "store behind a symlink" 77 'symbolic link' "$M" -f "$T_TMP/link.tdb" -o "$MAP"
+
+# A map that is a symlink is never followed nor replaced.
+mkdir -m 0755 "$T_TMP/links"
+cp "$T_TMP/good.db" "$T_TMP/links/target.db"
+ln -s target.db "$T_TMP/links/relayers.db"
+t_expect_status "map behind a symlink: refused" 77 mg -o "$T_TMP/links/relayers"
+t_expect_match "map behind a symlink: says why" 'symbolic link' "$T_ERR"
+[ -L "$T_TMP/links/relayers.db" ] && cmp -s "$T_TMP/links/target.db" "$T_TMP/good.db" &&
+	t_ok "map behind a symlink: link and target untouched" ||
+	t_fail "map behind a symlink: link and target untouched"
+mkdir -m 0755 "$T_TMP/dirmap" "$T_TMP/dirmap/relayers.db"
+t_expect_status "map that is a directory: refused" 77 mg -o "$T_TMP/dirmap/relayers"
+mkdir -m 0775 "$T_TMP/shared"
+t_expect_status "map directory the group can write: refused" 77 mg -o "$T_TMP/shared/relayers"
+t_expect_match "map directory: says why" 'chmod go-w' "$T_ERR"
+[ ! -e "$T_TMP/shared/relayers.db" ] && t_ok "nothing written to a shared directory" ||
+	t_fail "nothing written to a shared directory"
+t_expect_status "missing map directory" 73 mg -o "$T_TMP/nowhere/relayers"
+
+# The store busy for longer than mapgen waits: "busy", exit 75.
+python3 - "$S" "$T_TMP/locked" <<'PY' &
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_EX, 0, 0)
+open(sys.argv[2], 'w').close()
+time.sleep(60)
+PY
+LOCKER=$!
+stop_locker() { kill "$LOCKER" 2>/dev/null; wait "$LOCKER" 2>/dev/null; }
+t_at_exit stop_locker
+if wait_for 10 test -e "$T_TMP/locked"; then
+	start=$(ms_now)
+	expect_refusal "busy store" 75 'busy' timeout 30 "$M" -f "$S" -o "$MAP"
+	waited=$(($(ms_now) - start))
+	[ "$waited" -ge 4000 ] && [ "$waited" -le 15000 ] &&
+		t_ok "busy store: gave up after a bounded wait (${waited} ms)" ||
+		t_fail "busy store: gave up after a bounded wait" "${waited} ms"
+else
+	t_fail "busy store: the lock holder started"
+fi
+stop_locker
+
+# Full disk and read-only directory, each on a tmpfs of its own in a
+# private mount namespace, so that no mount outlives the test.
+"$FILL" "$T_TMP/big.tdb" 3000 "$now"
+cat > "$T_TMP/mounted.sh" <<'SH'
+# mounted.sh DIR MODE: MODE full or ro.  Writes rc, err, before.db,
+# after.db and ls into DIR.out/.
+dir=$1 mode=$2 out=$1.out
+mkdir -p "$out"
+mount -t tmpfs -o size=64k,mode=0755 tmpfs "$dir" || { echo 90 > "$out/rc"; exit; }
+"$M" -f "$SMALL" -o "$dir/relayers" || { echo 91 > "$out/rc"; exit; }
+cp "$dir/relayers.db" "$out/before.db"
+[ "$mode" = ro ] && mount -o remount,ro "$dir"
+"$M" -f "$INPUT" -o "$dir/relayers" 2>"$out/err"
+echo $? > "$out/rc"
+cp "$dir/relayers.db" "$out/after.db"
+ls -A "$dir" > "$out/ls"
+SH
+mounted() { # NAME MODE INPUT STATUS PATTERN
+	mkdir -p "$T_TMP/$2"
+	M=$M SMALL=$S INPUT=$3 timeout 60 unshare -m --propagation private \
+		bash "$T_TMP/mounted.sh" "$T_TMP/$2" "$2"
+	local out=$T_TMP/$2.out
+	t_expect "$1: exit $4" "$4" "$(cat "$out/rc" 2>/dev/null)"
+	t_expect_match "$1: says why" "$5" "$(cat "$out/err" 2>/dev/null)"
+	cmp -s "$out/before.db" "$out/after.db" && t_ok "$1: old map intact" ||
+		t_fail "$1: old map intact"
+	t_expect "$1: only the map in the directory" "relayers.db" "$(cat "$out/ls" 2>/dev/null)"
+	mountpoint -q "$T_TMP/$2" && t_fail "$1: mount left behind" || t_ok "$1: no mount left behind"
+}
+mounted "full disk" full "$T_TMP/big.tdb" 74 'No space left on device'
+mounted "read-only directory" ro "$S" 73 'Read-only file system'
+
+# --- --watch ---------------------------------------------------------------
+W=$T_TMP/watch.tdb
+WD=$T_TMP/watchmaps
+mkdir -m 0755 "$WD"
+"$V" -f "$W" add 192.0.2.20 "$now" >/dev/null
+"$V" -f "$W" add 192.0.2.21 $((now - 58)) >/dev/null
+"$V" -f "$W" add 192.0.2.22 $((now + 3600)) >/dev/null
+"$M" -v -f "$W" -o "$WD/relayers" --watch --max-age 1 2>"$T_TMP/watch.err" &
+WATCHER=$!
+stop_watcher() { kill "$WATCHER" 2>/dev/null; wait "$WATCHER" 2>/dev/null; }
+t_at_exit stop_watcher
+has_key() { makemap -u hash "$WD/relayers" 2>/dev/null | grep -q "^$1	"; }
+lacks_key() { ! has_key "$1"; }
+inode() { stat -c %i "$WD/relayers.db"; }
+
+wait_for 5 has_key 192.0.2.20 && t_ok "--watch exports at start" ||
+	t_fail "--watch exports at start" "$(cat "$T_TMP/watch.err")"
+
+"$V" -f "$W" add 192.0.2.30 "$(date +%s)" >/dev/null
+added=$(date +%s.%N)
+if wait_for 5 has_key 192.0.2.30; then
+	lag=$(awk -v a="$added" -v m="$(stat -c %.9Y "$WD/relayers.db")" \
+		'BEGIN { printf "%d", (m - a) * 1000 }')
+	[ "$lag" -le 1000 ] && t_ok "--watch: an added address is in the map within 1 s (${lag} ms)" ||
+		t_fail "--watch: an added address is in the map within 1 s" "${lag} ms"
+else
+	t_fail "--watch: an added address reaches the map"
+fi
+
+# Idle: no export without a cause, and no CPU to speak of.
+sleep 0.6
+before=$(inode)
+ticks() { awk '{ print $14 + $15 }' "/proc/$WATCHER/stat"; }
+t0=$(ticks)
+sleep 2
+t_expect "--watch: no export while nothing changes" "$before" "$(inode)"
+used=$(($(ticks) - t0))
+[ "$used" -le 5 ] && t_ok "--watch: idle costs $used clock ticks in 2 s" ||
+	t_fail "--watch: idle costs next to nothing" "$used ticks in 2 s"
+
+kill -HUP "$WATCHER"
+changed() { [ "$(inode)" != "$before" ]; }
+wait_for 3 changed && t_ok "--watch: SIGHUP forces an export" || t_fail "--watch: SIGHUP forces an export"
+
+# 192.0.2.21 was 58 s old with a 60 s window: it must age out unasked.
+wait_for 8 lacks_key 192.0.2.21 && t_ok "--watch: an entry leaves the map when it ages past --max-age" ||
+	t_fail "--watch: an entry leaves the map when it ages past --max-age"
+has_key 192.0.2.22 && t_ok "--watch: a future-stamped entry stays" || t_fail "--watch: a future-stamped entry stays"
+
+# A store replaced by rename is followed to the new file.
+cp -p "$W" "$W.new"
+"$V" -f "$W.new" add 192.0.2.40 "$(date +%s)" >/dev/null
+mv "$W.new" "$W"
+wait_for 3 has_key 192.0.2.40 && t_ok "--watch: follows a store replaced by rename" ||
+	t_fail "--watch: follows a store replaced by rename"
+
+# A failing export keeps the old map and recovers by itself.
+chmod 666 "$W"
+cp "$WD/relayers.db" "$T_TMP/watch-good.db"
+kill -HUP "$WATCHER"
+logged() { grep -q 'mode 666' "$T_TMP/watch.err"; }
+wait_for 3 logged && t_ok "--watch: a failed export is logged" || t_fail "--watch: a failed export is logged"
+cmp -s "$WD/relayers.db" "$T_TMP/watch-good.db" && t_ok "--watch: the old map stays after a failure" ||
+	t_fail "--watch: the old map stays after a failure"
+chmod 600 "$W"
+"$V" -f "$W" add 192.0.2.41 "$(date +%s)" >/dev/null
+wait_for 4 has_key 192.0.2.41 && t_ok "--watch: recovers once the store is fixed" ||
+	t_fail "--watch: recovers once the store is fixed"
+
+kill -TERM "$WATCHER"
+gone() { ! kill -0 "$WATCHER" 2>/dev/null; }
+if wait_for 5 gone; then
+	wait "$WATCHER"
+	t_expect "--watch: SIGTERM exits with status 0" 0 "$?"
+else
+	t_fail "--watch: SIGTERM ends it"
+fi
+no_temps "--watch" "$WD"
+
+# SIGTERM in the middle of a large export: no temporary file survives.
+"$FILL" "$T_TMP/huge.tdb" 200000 "$now"
+"$M" -f "$T_TMP/huge.tdb" -o "$WD/huge" --watch &
+HUGE=$!
+sleep 0.3
+kill -TERM "$HUGE"
+stopped=fail
+wait_for 10 eval '! kill -0 '"$HUGE" && stopped=ok
+wait "$HUGE" 2>/dev/null
+t_expect "--watch: SIGTERM during an export stops it" ok "$stopped"
+no_temps "SIGTERM during an export" "$WD"
+
+# --- Postfix reads the --postfix map ---------------------------------------
+if [ -z "${POSTFIX_ROOT:-}" ] || [ ! -x "$POSTFIX_ROOT/usr/sbin/postmap" ]; then
+	t_fail "Postfix: postmap unpacked from Debian's package" \
+		"POSTFIX_ROOT=${POSTFIX_ROOT:-unset}; run through make check-mapgen"
+else
+	PC=$T_TMP/postfix-conf
+	mkdir -p "$PC"
+	# postmap only needs a main.cf whose users exist here.
+	printf '%s\n' 'compatibility_level = 3.7' 'mail_owner = daemon' \
+		'default_privs = nobody' 'setgid_group = mail' > "$PC/main.cf"
+	postmap() {
+		LD_LIBRARY_PATH=$POSTFIX_ROOT/usr/lib/postfix \
+			timeout 20 "$POSTFIX_ROOT/usr/sbin/postmap" -c "$PC" "$@"
+	}
+	t_expect "Postfix: postmap -q finds an IPv4 client" "$((now - 60))" \
+		"$(postmap -q 192.0.2.7 "hash:$D/postfix")"
+	t_expect "Postfix: postmap -q finds a compressed IPv6 client" "$((now - 120))" \
+		"$(postmap -q 2001:db8::1 "hash:$D/postfix")"
+	postmap -q 192.0.2.99 "hash:$D/postfix" >/dev/null
+	t_expect "Postfix: an unrecorded client is not found" 1 "$?"
+	t_expect "Postfix: postmap -s lists the same records" "$POSTFIX_LINES" \
+		"$(postmap -s "hash:$D/postfix" | LC_ALL=C sort)"
+fi
+
+t_done
