@@ -99,8 +99,10 @@ account required $PAMDIR/pam_permit.so"
 	printf '%s\n' "$base" > "$conf/stack_a"
 	printf '%s\naccount optional %s db=%s exclude=\n' "$base" "$MODULE" \
 		"$store" > "$conf/stack_b"
+	# shellcheck disable=SC2016 # expanded by the script, not here
 	printf '#!/bin/sh\nexec tdbtool %s store "$PAM_RHOST" "$(date +%%s)"\n' \
 		"$store" > "$D/peer_tdbtool.sh"
+	# shellcheck disable=SC2016 # expanded by the script, not here
 	printf '#!/bin/sh\nexec %s -f %s add "$PAM_RHOST"\n' "$VSMTPRELAY" \
 		"$store" > "$D/peer_vsmtprelay.sh"
 	chmod 0755 "$D"/peer_*.sh
@@ -218,7 +220,9 @@ expire() {
 latency() {
 	section "login -> relay latency (mapgen --watch)"
 	script=$HERE/../tests/e2e/latency.sh
-	if [ -x "$script" ] || [ -f "$script" ]; then
+	if [ -x "$script" ]; then
+		RELAYERS_BUILD=$B timeout 300 "$script" || echo "latency.sh failed ($?)"
+	elif [ -f "$script" ]; then
 		RELAYERS_BUILD=$B timeout 300 sh "$script" || echo "latency.sh failed ($?)"
 	else
 		echo "login->relay: pending"
