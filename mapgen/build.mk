@@ -12,7 +12,7 @@ $(MAPGEN): $(MAPGEN_OBJS) $(CORE_LIB)
 		$(CORE_LIB) $(TDB_LIBS) $(MAPGEN_LIBS)
 
 .PHONY: install-mapgen
+# docs/build.mk installs every docs/*.8, mapgen.8 included.
 install-mapgen: $(MAPGEN)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 $(MAPGEN) $(DESTDIR)$(SBINDIR)/mapgen
-	install -m 0644 docs/mapgen.8 $(DESTDIR)$(MANDIR)/man8/mapgen.8
