@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store.h"
+
 /* Standard location of Debian's PAM modules and pam_wrapper's helpers;
  * both are in deps/debian-packages. */
 #define PAM_MODULE_DIR "/usr/lib/x86_64-linux-gnu/security"
@@ -80,4 +82,25 @@ int pam_login_run(const char *confdir, const char *user,
 		rc = pam_acct_mgmt(pamh, 0);
 	pam_end(pamh, rc);
 	return rc;
+}
+
+bool pam_login_recorded(const char *store_path, const char *rhost,
+			int64_t *stamp)
+{
+	struct relay_store_options options = { .timeout_ms = 5000,
+					       .read_only = true };
+	struct relay_store *store;
+	struct relay_error err;
+	struct relay_addr addr;
+	int64_t found_stamp;
+	bool found;
+
+	if (!relay_addr_parse(rhost, &addr) ||
+	    relay_store_open(store_path, &options, &store, &err) != RELAY_OK)
+		return false;
+	found = relay_store_get(store, &addr, &found_stamp, &err) == RELAY_OK;
+	relay_store_close(store);
+	if (found && stamp != NULL)
+		*stamp = found_stamp;
+	return found;
 }

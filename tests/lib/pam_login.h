@@ -6,6 +6,7 @@
 #define RELAYERS_TESTS_PAM_LOGIN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define PAM_LOGIN_SERVICE "relayers-test"
 #define PAM_LOGIN_USER "alice"
@@ -22,5 +23,11 @@ bool pam_login_write_stack(const char *dir, const char *module_path,
  * Returns the first failing PAM code, or PAM_SUCCESS. */
 int pam_login_run(const char *confdir, const char *user,
 		  const char *password, const char *rhost);
+
+/* Whether the store at store_path holds rhost (any form addr.h parses),
+ * read through the core as a reader would; *stamp (may be NULL) gets
+ * the recorded time. */
+bool pam_login_recorded(const char *store_path, const char *rhost,
+			int64_t *stamp);
 
 #endif

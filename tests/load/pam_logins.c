@@ -21,7 +21,6 @@
 #include <security/pam_appl.h>
 
 #include "pam_login.h"
-#include "store.h"
 
 struct run {
 	const char *confdir;
@@ -39,24 +38,6 @@ static long elapsed_ms(const struct timespec *start)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (now.tv_sec - start->tv_sec) * 1000 +
 	       (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
-static bool recorded(const char *store_path, const char *rhost)
-{
-	struct relay_store_options options = { .timeout_ms = 5000,
-					       .read_only = true };
-	struct relay_store *store;
-	struct relay_error err;
-	struct relay_addr addr;
-	int64_t stamp;
-	bool found;
-
-	if (!relay_addr_parse(rhost, &addr) ||
-	    relay_store_open(store_path, &options, &store, &err) != RELAY_OK)
-		return false;
-	found = relay_store_get(store, &addr, &stamp, &err) == RELAY_OK;
-	relay_store_close(store);
-	return found;
 }
 
 static void one_login(struct run *run, const char *rhost)
@@ -79,7 +60,7 @@ static void one_login(struct run *run, const char *rhost)
 		run->failed++;
 		return;
 	}
-	if (run->verify_store != NULL && !recorded(run->verify_store, rhost))
+	if (run->verify_store != NULL && !pam_login_recorded(run->verify_store, rhost, NULL))
 		return;
 	len = snprintf(line, sizeof(line), "%s ok\n", rhost);
 	if (write(1, line, (size_t)len) != len)
