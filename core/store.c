@@ -28,6 +28,10 @@ struct relay_store {
 	struct tdb_context *tdb;
 	char *path;
 	unsigned timeout_ms;
+	/* TDB_NOMMAP on the login path: it writes one record, and mapping
+	 * (then unmapping) a large store costs far more than reading one
+	 * hash chain with pread.  See docs/PERFORMANCE.md. */
+	int extra_tdb_flags;
 	struct relay_lock_timer timer;
 	bool in_transaction;
 	void (*log)(void *context, const char *message);
@@ -214,7 +218,8 @@ static struct tdb_context *open_tdb(struct relay_store *store, int open_flags,
 {
 	struct tdb_logging_context log = { tdb_log_bridge, store };
 
-	return tdb_open_ex(store->path, RELAY_STORE_HASH_SIZE, STORE_TDB_FLAGS,
+	return tdb_open_ex(store->path, RELAY_STORE_HASH_SIZE,
+			   STORE_TDB_FLAGS | store->extra_tdb_flags,
 			   open_flags | O_NOFOLLOW | O_CLOEXEC, mode, &log, NULL);
 }
 
@@ -459,6 +464,7 @@ enum relay_status relay_store_record(const char *path,
 
 	if (store == NULL)
 		return RELAY_FAILED;
+	store->extra_tdb_flags = TDB_NOMMAP;
 	guard_begin(store);
 	status = open_guarded(store, options, err);
 	if (status == RELAY_OK)
