@@ -17,7 +17,8 @@ $(MAPGEN_POSTFIX)/.unpacked:
 	tests/mapgen/fetch_postfix.sh $(MAPGEN_POSTFIX)
 
 .PHONY: check-mapgen
-check-mapgen: $(MAPGEN) $(VSMTPRELAY) $(MAPGEN_FILL) $(MAPGEN_POSTFIX)/.unpacked
+check-mapgen: $(MAPGEN) $(VSMTPRELAY) $(MAPGEN_FILL) $(BUILD)/tests/lock-holder \
+		$(MAPGEN_POSTFIX)/.unpacked
 	RELAYERS_BUILD=$(BUILD) POSTFIX_ROOT=$(CURDIR)/$(MAPGEN_POSTFIX)/root \
 	T_SUITE_NAME=mapgen$(if $(filter 1,$(SANITIZE)),-sanitized) \
 	timeout 600 tests/mapgen/run.sh
