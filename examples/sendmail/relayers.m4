@@ -17,9 +17,10 @@ dnl #
 dnl # What it adds to the .cf:
 dnl #  - K relayers: hash map RELAYERS_MAP (the file is RELAYERS_MAP.db), opened
 dnl #    with -o (optional).  A missing or unreadable map then reads as "not
-dnl #    found", so relaying is denied (550) for everyone not allowed otherwise;
-dnl #    without -o sendmail would answer 451 (try again later) to every relay
-dnl #    attempt while the map is missing.
+dnl #    found": relaying is denied (550) to everyone not allowed otherwise,
+dnl #    quietly.  Without -o the SMTP answer is the same 550 (measured with
+dnl #    Debian's 8.17.1.9), but sendmail complains "missing map file" and
+dnl #    the ruleset ends in a temporary failure (status 75 under -bt).
 dnl #  - with RELAYERS_MAX_AGE: K relayers_arith (sendmail's arith class, its own
 dnl #    name so it cannot clash with proto.m4's "arith").  An entry relays only
 dnl #    if its stamp >= ${time} - 60 * RELAYERS_MAX_AGE; a stamp in the future

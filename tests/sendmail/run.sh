@@ -64,10 +64,10 @@ SM=$T_TMP/sm
 sendmail_write_mc "$SM" "$PORT" "$MAP" 30
 t_expect_status "m4 builds a .cf from relayers.m4 without a word" 0 \
 	sendmail_build_cf "$SM/test.mc" "$SM/test.cf"
-t_expect_match "the .cf declares the map, optional, as a hash map" \
-	"^Krelayers hash -o $MAP\$" "$(cat "$SM/test.cf")"
-t_expect_match "the .cf declares its own arith map" \
-	'^Krelayers_arith arith$' "$(cat "$SM/test.cf")"
+t_expect "the .cf declares the map, optional, as a hash map" 1 \
+	"$(grep -c -- "^Krelayers hash -o $MAP\$" "$SM/test.cf")"
+t_expect "the .cf declares its own arith map" 1 \
+	"$(grep -c '^Krelayers_arith arith$' "$SM/test.cf")"
 CF=$SM/test.cf
 verdict "a recorded IPv4 client relays" "$CF" 192.0.2.7 '$# OK'
 verdict "a recorded IPv6 client relays (uncompressed \${client_addr})" \
@@ -89,6 +89,18 @@ verdict "a prefix of a recorded address does not relay" "$CF" 192.0.2.1 "$DENIED
 t_expect "a local recipient is still accepted from an unrecorded client" \
 	"$(sendmail_check_rcpt "$CF" 192.0.2.99 "$NOW" '<root@mail.relayers.test>' |
 		grep -c 'Relaying denied')" 0
+
+# A missing map reads as "not found", quietly (-o): 550, no temporary failure.
+mv "$MAP.db" "$MAP.db.away"
+missing=$({
+	printf '.D{client_addr}192.0.2.7\n.D{time}%s\n' "$NOW"
+	printf 'check_rcpt <someone@remote.example>\n'
+} | sendmail_test_mode "$CF" 2>&1)
+mv "$MAP.db.away" "$MAP.db"
+t_expect_match "a missing map denies relaying" \
+	'^check_rcpt +returns: .*"550 Relaying denied"' "$missing"
+t_expect "a missing map is no error and no temporary failure (-o)" 0 \
+	"$(printf '%s\n' "$missing" | grep -c 'missing map\|status 75')"
 
 # A value that is not a number (a foreign map) must not relay under a window.
 printf '192.0.2.10 yes\n' | test_makemap hash "$T_TMP/maps/foreign"
@@ -132,6 +144,27 @@ t_expect_status "HACK(\`relayers') builds from cf/hack/" 0 \
 verdict "HACK(\`relayers'): a recorded client relays" "$HACKDIR/hack.cf" 192.0.2.7 '$# OK'
 verdict "HACK(\`relayers'): a stale entry gets 550" "$HACKDIR/hack.cf" 192.0.2.8 "$DENIED"
 
+# --- sharing Local_check_rcpt with another hack (Debian's spamtrap.m4) -------
+SHARED=$T_TMP/shared
+sendmail_write_mc "$SHARED" "$PORT" "$MAP" 30
+printf '' | test_makemap hash "$SHARED/etc/access"
+for order in before after; do
+	if [ $order = before ]; then
+		hack_lines="FEATURE(\`access_db')dnl\nHACK(\`spamtrap')dnl\n&"
+	else
+		hack_lines="FEATURE(\`access_db')dnl\n&\nHACK(\`spamtrap')dnl"
+	fi
+	sed -e "s|^include(\`$SENDMAIL_HACK')dnl\$|$hack_lines|" \
+		"$SHARED/test.mc" > "$SHARED/$order.mc"
+	t_expect "spamtrap $order relayers: both are in the .mc" 2 \
+		"$(grep -c "^HACK(\`spamtrap')\|^include(\`$SENDMAIL_HACK')" "$SHARED/$order.mc")"
+	sendmail_build_cf "$SHARED/$order.mc" "$SHARED/$order.cf"
+	verdict "spamtrap $order relayers: a recorded client relays" \
+		"$SHARED/$order.cf" 192.0.2.7 '$# OK'
+	verdict "spamtrap $order relayers: an unrecorded client gets 550" \
+		"$SHARED/$order.cf" 192.0.2.99 "$DENIED"
+done
+
 # --- the example sendmail.mc, installed as its comments say ------------------
 EXAMPLE=$T_TMP/example
 mkdir -p "$EXAMPLE/m4" "$EXAMPLE/etc"
@@ -150,14 +183,12 @@ t_expect_status "the example sendmail.mc builds with Debian's sendmail-cf" 0 \
 	"$EXAMPLE/sendmail.mc" "$EXAMPLE/sendmail.cf"
 # MAIL_SETTINGS_DIR would redirect access.db and friends, but the example
 # must build exactly as an admin builds it; so check what the .cf says.
-t_expect_match "the example listens on the alternative port 5190" \
-	'^O DaemonPortOptions=Family=inet, *Name=MTA-5190, Port=5190$' \
-	"$(cat "$EXAMPLE/sendmail.cf")"
-t_expect_match "the example listens on port 25 on every address" \
-	'^O DaemonPortOptions=Family=inet, *Name=MTA-v4, Port=smtp$' \
-	"$(cat "$EXAMPLE/sendmail.cf")"
-t_expect_match "the example reads the map mapgen writes" \
-	"^Krelayers hash -o $MAP\$" "$(cat "$EXAMPLE/sendmail.cf")"
+t_expect "the example listens on the alternative port 5190" 1 \
+	"$(grep -c '^O DaemonPortOptions=Family=inet, *Name=MTA-5190, Port=5190$' "$EXAMPLE/sendmail.cf")"
+t_expect "the example listens on port 25 on every address" 1 \
+	"$(grep -c '^O DaemonPortOptions=Family=inet, *Name=MTA-v4, Port=smtp$' "$EXAMPLE/sendmail.cf")"
+t_expect "the example reads the map mapgen writes" 1 \
+	"$(grep -c -- "^Krelayers hash -o $MAP\$" "$EXAMPLE/sendmail.cf")"
 # Its rules with Debian's delay_checks and access_db, access.db pointed at
 # an empty one of ours so the host's /etc/mail/access cannot sway them.
 printf '' | test_makemap hash "$EXAMPLE/etc/access"
@@ -216,7 +247,7 @@ rcpt "SMTP: a deleted client is refused on its next connection" 127.0.0.5 "$DENI
 t_expect "no restart: the same daemon answered" "$DAEMON" \
 	"$(kill -0 "$DAEMON" 2>/dev/null && echo "$DAEMON")"
 
-# A missing map denies (550), it does not defer (451): relayers.m4 uses -o.
+# A missing map denies (550); it does not defer (451).
 mv "$MAP.db" "$MAP.db.away"
 rcpt "SMTP: with the map missing, a recorded client gets 550, not 451" \
 	127.0.0.7 "$DENIED_550"
