@@ -72,6 +72,24 @@ bool relay_lock_timer_arm(struct relay_lock_timer *lt, unsigned ms)
 	return true;
 }
 
+/* With SIGALRM blocked: takes away alarms of this timer that are still
+ * pending (a signal can outlive timer_delete, and under valgrind its
+ * delivery is late), so that none reaches the host's handler or a
+ * stale lt.  A foreign alarm is raised again for the host. */
+static void drop_own_pending(const struct relay_lock_timer *lt,
+			     const sigset_t *alarm_only)
+{
+	struct timespec no_wait = { 0, 0 };
+	bool foreign = false;
+	siginfo_t info;
+
+	while (sigtimedwait(alarm_only, &info, &no_wait) == SIGALRM)
+		if (info.si_code != SI_TIMER || info.si_value.sival_ptr != lt)
+			foreign = true;
+	if (foreign)
+		raise(SIGALRM);	/* stays pending until the mask is restored */
+}
+
 void relay_lock_timer_disarm(struct relay_lock_timer *lt)
 {
 	if (!lt->armed)
@@ -82,6 +100,7 @@ void relay_lock_timer_disarm(struct relay_lock_timer *lt)
 	sigemptyset(&alarm_only);
 	sigaddset(&alarm_only, SIGALRM);
 	pthread_sigmask(SIG_BLOCK, &alarm_only, NULL);
+	drop_own_pending(lt, &alarm_only);
 	sigaction(SIGALRM, &lt->saved_action, NULL);
 	active_timer = NULL;
 	pthread_sigmask(SIG_SETMASK, &lt->saved_mask, NULL);

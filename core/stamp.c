@@ -40,6 +40,8 @@ int64_t relay_minutes_to_seconds(int64_t minutes)
 {
 	if (minutes > INT64_MAX / 60)
 		return INT64_MAX;
+	if (minutes < INT64_MIN / 60)
+		return INT64_MIN;
 	return minutes * 60;
 }
 

@@ -34,6 +34,7 @@ struct relay_store {
 	int extra_tdb_flags;
 	struct relay_lock_timer timer;
 	bool in_transaction;
+	bool unlocked;		/* opened read-only: tdb takes no locks */
 	void (*log)(void *context, const char *message);
 	void *log_context;
 };
@@ -286,6 +287,7 @@ static enum relay_status attach(struct relay_store *store, int access,
 			    "store busy: another process holds its open lock "
 			    "(waited %u ms)", store->timeout_ms);
 	store->tdb = open_tdb(store, access, 0);
+	store->unlocked = access == O_RDONLY;
 	if (store->tdb == NULL) {
 		/* tdb's words for a header it cannot use: bad magic or
 		 * version (EIO), a hash table past the end (EINVAL), an
@@ -571,13 +573,17 @@ enum relay_status relay_store_snapshot(struct relay_store *store,
 	struct walk walk = { .fn = fn, .context = context };
 	int locked, walked;
 
-	guard_begin(store);
-	locked = tdb_lockall_read(store->tdb);
-	guard_end(store);
-	if (locked != 0)
-		return tdb_failure(store, err, "taking the read lock");
+	/* A read-only tdb has no locks to take; tdb_lockall_read fails on it. */
+	if (!store->unlocked) {
+		guard_begin(store);
+		locked = tdb_lockall_read(store->tdb);
+		guard_end(store);
+		if (locked != 0)
+			return tdb_failure(store, err, "taking the read lock");
+	}
 	walked = tdb_traverse_read(store->tdb, visit, &walk);
-	tdb_unlockall_read(store->tdb);
+	if (!store->unlocked)
+		tdb_unlockall_read(store->tdb);
 	if (walked < 0)
 		return tdb_failure(store, err, "reading entries");
 	if (skipped != NULL)

@@ -36,12 +36,12 @@ static void complain_about(option_complaint_fn complain, void *context,
 static void parse_exclude(const char *list, struct module_options *out,
 			  option_complaint_fn complain, void *context)
 {
-	char err[128];
+	char err[RELAY_ESCAPE_TEXT_MAX + 40];
 
 	out->exclude_valid = relay_cidr_list_parse(list, &out->exclude, err,
 						   sizeof(err));
 	if (!out->exclude_valid) {
-		char problem[200];
+		char problem[sizeof(err) + 80];
 
 		snprintf(problem, sizeof(problem),
 			 "exclude list refused (%s); recording nothing until "
