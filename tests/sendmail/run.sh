@@ -178,9 +178,7 @@ sed -e "s|/etc/mail/m4/|$EXAMPLE/m4/|" \
 t_expect "the example's include of relayers.m4 was redirected" 1 \
 	"$(grep -c "^include(\`$EXAMPLE/m4/relayers.m4')dnl\$" "$EXAMPLE/sendmail.mc")"
 t_expect_status "the example sendmail.mc builds with Debian's sendmail-cf" 0 \
-	env SENDMAIL_CF_DIR=/usr/share/sendmail/cf/ bash -c \
-	'. "$1" && sendmail_build_cf "$2" "$3"' sh "$(dirname "$0")/../lib/sendmail.sh" \
-	"$EXAMPLE/sendmail.mc" "$EXAMPLE/sendmail.cf"
+	sendmail_build_cf "$EXAMPLE/sendmail.mc" "$EXAMPLE/sendmail.cf"
 # MAIL_SETTINGS_DIR would redirect access.db and friends, but the example
 # must build exactly as an admin builds it; so check what the .cf says.
 t_expect "the example listens on the alternative port 5190" 1 \
