@@ -6,10 +6,10 @@ CRASH_SOAK_KILLS ?= 600
 .PHONY: check-crash soak-crash
 CHECKS += check-crash
 SANITIZED_CHECKS += check-crash
-check-crash: $(BUILD)/tests/pam-logins $(PAM_MODULE) $(VSMTPRELAY)
+check-crash: $(BUILD)/tests/pam-logins $(PAM_MODULE) $(VSMTPRELAY) $(MAPGEN)
 	RELAYERS_BUILD=$(BUILD) CRASH_KILLS=$(CRASH_KILLS) timeout 900 tests/crash/crash.sh
 
-soak-crash: $(BUILD)/tests/pam-logins $(PAM_MODULE) $(VSMTPRELAY)
+soak-crash: $(BUILD)/tests/pam-logins $(PAM_MODULE) $(VSMTPRELAY) $(MAPGEN)
 	RELAYERS_BUILD=$(BUILD) CRASH_KILLS=$(CRASH_SOAK_KILLS) timeout 3600 tests/crash/crash.sh
 
 # make soak: the long runs, never part of make check.  The top-level

@@ -15,5 +15,5 @@ $(HOSTILE_TESTS): $(OBJ)/tests/lib/pam_login.o $(CORE_LIB)
 .PHONY: check-hostile
 CHECKS += check-hostile
 SANITIZED_CHECKS += check-hostile
-check-hostile: $(HOSTILE_TESTS) $(BUILD)/tests/pam-logins $(PAM_MODULE) $(VSMTPRELAY)
+check-hostile: $(HOSTILE_TESTS) $(BUILD)/tests/pam-logins $(PAM_MODULE) $(VSMTPRELAY) $(MAPGEN)
 	RELAYERS_BUILD=$(BUILD) timeout 600 tests/hostile/hostile.sh

@@ -19,8 +19,8 @@ LOAD_SOAK_LOGINS ?= 4000
 .PHONY: check-load soak-load
 CHECKS += check-load
 SANITIZED_CHECKS += check-load
-check-load: $(PAM_LOGINS) $(PAM_MODULE) $(VSMTPRELAY)
+check-load: $(PAM_LOGINS) $(PAM_MODULE) $(VSMTPRELAY) $(MAPGEN)
 	RELAYERS_BUILD=$(BUILD) LOAD_LOGINS=$(LOAD_LOGINS) tests/load/load.sh
 
-soak-load: $(PAM_LOGINS) $(PAM_MODULE) $(VSMTPRELAY)
+soak-load: $(PAM_LOGINS) $(PAM_MODULE) $(VSMTPRELAY) $(MAPGEN)
 	RELAYERS_BUILD=$(BUILD) LOAD_LOGINS=$(LOAD_SOAK_LOGINS) tests/load/load.sh

@@ -11,5 +11,5 @@ $(LOCK_HOLDER): $(OBJ)/tests/locks/lock_holder.o
 .PHONY: check-locks
 CHECKS += check-locks
 SANITIZED_CHECKS += check-locks
-check-locks: $(LOCK_HOLDER) $(BUILD)/tests/pam-logins $(PAM_MODULE) $(VSMTPRELAY)
+check-locks: $(LOCK_HOLDER) $(BUILD)/tests/pam-logins $(PAM_MODULE) $(VSMTPRELAY) $(MAPGEN)
 	RELAYERS_BUILD=$(BUILD) timeout 600 tests/locks/locks.sh
