@@ -15,6 +15,11 @@
 /* How often (in records) a long export looks for a pending SIGTERM. */
 #define STOP_CHECK_EVERY 65536
 
+/* Records are in bucket order, their keys scattered over the arena:
+ * asking for a key this many puts ahead overlaps the cache misses that
+ * would otherwise stall each put in turn (a fifth of the put time). */
+#define PREFETCH_AHEAD 16
+
 static int interrupted(struct map_failure *failure)
 {
 	return map_fail(failure, EX_TEMPFAIL, "interrupted by a signal");
@@ -72,6 +77,9 @@ static int put_all(struct hash_db *db, const struct map_records *records,
 		size_t value_len = record_value(record, value);
 		int rc;
 
+		if (i + PREFETCH_AHEAD < records->count)
+			__builtin_prefetch(map_record_key(
+				records, &records->items[i + PREFETCH_AHEAD]));
 		if (i % STOP_CHECK_EVERY == STOP_CHECK_EVERY - 1 &&
 		    mapgen_stop_pending())
 			return interrupted(failure);

@@ -18,6 +18,17 @@ static bool reserve(struct map_records *records, size_t count,
 	return true;
 }
 
+/* Zero-padded, so that comparing prefixes as numbers orders keys as
+ * memcmp does over those bytes. */
+static uint64_t key_prefix(const char *key, size_t len)
+{
+	uint64_t prefix = 0;
+
+	for (size_t i = 0; i < sizeof(prefix); i++)
+		prefix = prefix << 8 | (i < len ? (unsigned char)key[i] : 0);
+	return prefix;
+}
+
 static void add_forms(struct map_records *records, int64_t stamp,
 		      const struct map_keys *forms, size_t value_len)
 {
@@ -27,6 +38,7 @@ static void add_forms(struct map_records *records, int64_t stamp,
 		record->bucket = 0;
 		record->key_offset = (uint32_t)records->arena_used;
 		record->stamp = stamp;
+		record->prefix = key_prefix(forms->text[k], forms->len[k]);
 		record->key_len = (uint8_t)forms->len[k];
 		memcpy(records->arena + records->arena_used, forms->text[k],
 		       forms->len[k]);
@@ -88,19 +100,24 @@ static bool group_by_bucket(struct map_records *records, uint32_t buckets)
 	return true;
 }
 
+static bool key_after(const struct map_records *records,
+		      const struct map_record *a, const struct map_record *b)
+{
+	if (a->prefix != b->prefix)
+		return a->prefix > b->prefix;
+	return hash_db_key_order(map_record_key(records, a), a->key_len,
+				 map_record_key(records, b), b->key_len) > 0;
+}
+
 /* Insertion sort of one bucket's few dozen keys. */
 static void sort_run(const struct map_records *records, struct map_record *run,
 		     size_t len)
 {
 	for (size_t i = 1; i < len; i++) {
 		struct map_record moving = run[i];
-		const char *key = map_record_key(records, &moving);
 		size_t j = i;
 
-		while (j > 0 &&
-		       hash_db_key_order(map_record_key(records, &run[j - 1]),
-					 run[j - 1].key_len, key,
-					 moving.key_len) > 0) {
+		while (j > 0 && key_after(records, &run[j - 1], &moving)) {
 			run[j] = run[j - 1];
 			j--;
 		}

@@ -12,6 +12,9 @@
 
 struct map_record {
 	int64_t stamp;		/* the value, kept here for locality */
+	uint64_t prefix;	/* the key's first 8 bytes, big-endian: most
+				 * comparisons end here, without a trip to
+				 * the arena */
 	uint32_t bucket;	/* for the insert order; 0 until set */
 	uint32_t key_offset;	/* into the arena */
 	uint8_t key_len;
