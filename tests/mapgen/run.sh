@@ -237,6 +237,11 @@ mounted() { # NAME MODE INPUT STATUS PATTERN
 	mountpoint -q "$T_TMP/$2" && t_fail "$1: mount left behind" || t_ok "$1: no mount left behind"
 }
 mounted "full disk" full "$T_TMP/big.tdb" 74 'No space left on device'
+# The same 3000 entries spread over many buckets: still exactly the keys.
+t_expect_status "export of 3000 entries" 0 "$M" -f "$T_TMP/big.tdb" -o "$D/big"
+t_expect "3000 entries: makemap -u dumps what --text lists" \
+	"$("$M" -f "$T_TMP/big.tdb" --text | LC_ALL=C sort)" "$(dump "$D/big")"
+t_expect "3000 entries: 3000 keys" 3000 "$(dump "$D/big" | wc -l)"
 mounted "read-only directory" ro "$S" 73 'Read-only file system'
 
 # --- --watch ---------------------------------------------------------------
