@@ -13,7 +13,7 @@ $(PAM_LOGINS): $(OBJ)/tests/load/pam_logins.o $(PAM_LOGIN_LIB_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(TDB_LIBS) $(PAM_LIBS)
 
 # LOAD_LOGINS is per process; make soak runs the full count.
-LOAD_LOGINS ?= 250
+LOAD_LOGINS ?= $(if $(filter 1,$(SANITIZE)),100,250)
 LOAD_SOAK_LOGINS ?= 4000
 
 .PHONY: check-load soak-load
