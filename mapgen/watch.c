@@ -18,8 +18,10 @@ struct watch {
 	const struct mapgen_options *options;
 	const struct export_options *export_options;
 	struct relay_store *store;
-	dev_t dev;
+	dev_t dev;		/* the store file opened */
 	ino_t ino;
+	dev_t map_dev;		/* the map file last written */
+	ino_t map_ino;
 	uint64_t exported_seqnum;
 	bool stale;		/* the map lags the store */
 	int64_t next_change;	/* when an entry ages out of the map */
@@ -87,6 +89,26 @@ static bool store_replaced(const struct watch *w)
 	       st.st_ino != w->ino;
 }
 
+/* Someone removed the map, or wrote another over it (a makemap run by
+ * hand): put ours back rather than wait for the next login. */
+static bool map_lost(const struct watch *w)
+{
+	struct stat st;
+
+	return stat(w->export_options->db_path, &st) != 0 ||
+	       st.st_dev != w->map_dev || st.st_ino != w->map_ino;
+}
+
+static void remember_map(struct watch *w)
+{
+	struct stat st;
+
+	if (stat(w->export_options->db_path, &st) == 0) {
+		w->map_dev = st.st_dev;
+		w->map_ino = st.st_ino;
+	}
+}
+
 static void export_now(struct watch *w)
 {
 	struct export_result result;
@@ -99,6 +121,7 @@ static void export_now(struct watch *w)
 		return;
 	}
 	w->exported_seqnum = seqnum;
+	remember_map(w);
 	w->next_change = result.next_change;
 	w->stale = false;
 	if (w->failing)
@@ -117,7 +140,7 @@ static void tick(struct watch *w)
 	    (store_replaced(w) ||
 	     relay_store_seqnum(w->store) != w->exported_seqnum))
 		w->stale = true;
-	if (now_s() >= w->next_change)
+	if (now_s() >= w->next_change || map_lost(w))
 		w->stale = true;
 	if (!w->stale || now_s() < w->retry_at)
 		return;

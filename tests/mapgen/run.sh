@@ -300,6 +300,11 @@ mv "$W.new" "$W"
 wait_for 3 has_key 192.0.2.40 && t_ok "--watch: follows a store replaced by rename" ||
 	t_fail "--watch: follows a store replaced by rename"
 
+# A map removed (or overwritten) behind its back is put back.
+rm -f "$WD/relayers.db"
+wait_for 3 has_key 192.0.2.40 && t_ok "--watch: puts back a map someone removed" ||
+	t_fail "--watch: puts back a map someone removed"
+
 # A failing export keeps the old map and recovers by itself.
 chmod 666 "$W"
 cp "$WD/relayers.db" "$T_TMP/watch-good.db"
