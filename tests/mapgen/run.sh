@@ -332,6 +332,8 @@ no_temps "--watch" "$WD"
 "$FILL" "$T_TMP/huge.tdb" 200000 "$now"
 "$M" -f "$T_TMP/huge.tdb" -o "$WD/huge" --watch &
 HUGE=$!
+stop_huge() { kill "$HUGE" 2>/dev/null; wait "$HUGE" 2>/dev/null; }
+t_at_exit stop_huge
 sleep 0.3
 kill -TERM "$HUGE"
 stopped=fail
