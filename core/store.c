@@ -251,9 +251,15 @@ static enum relay_status create_store(struct relay_store *store,
 	unlink(tmp);	/* a leftover of this pid's crash, never a store */
 	scratch.path = tmp;
 	scratch.tdb = open_tdb(&scratch, O_RDWR | O_CREAT | O_EXCL, 0600);
-	if (scratch.tdb == NULL)
-		return fail(err, errno == ENOENT ? RELAY_MISSING : RELAY_FAILED,
-			    store->path, "cannot create: %s", strerror(errno));
+	if (scratch.tdb == NULL) {
+		int saved = errno;
+
+		/* tdb may have made the file before failing (a full disk). */
+		if (saved != EEXIST)
+			unlink(tmp);
+		return fail(err, saved == ENOENT ? RELAY_MISSING : RELAY_FAILED,
+			    store->path, "cannot create: %s", strerror(saved));
+	}
 	if (tdb_store(scratch.tdb, marker_key(),
 		      text_data(MARKER_VALUE, sizeof(MARKER_VALUE) - 1),
 		      TDB_INSERT) != 0) {
@@ -325,7 +331,8 @@ static enum relay_status inspect_for(const struct relay_store_options *options,
 
 	*access = O_RDWR;
 	status = inspect(path, O_RDWR, fd, st, err);
-	if (status == RELAY_FAILED && options->read_only && errno == EACCES) {
+	if (status == RELAY_FAILED && options->read_only &&
+	    (errno == EACCES || errno == EROFS)) {
 		*access = O_RDONLY;
 		status = inspect(path, O_RDONLY, fd, st, err);
 	}
@@ -491,9 +498,12 @@ enum relay_status relay_store_get(struct relay_store *store,
 	TDB_DATA key = addr_key(addr, key_text), value;
 	enum relay_status status;
 
-	guard_begin(store);
+	/* Inside a transaction every lock is held already. */
+	if (!store->in_transaction)
+		guard_begin(store);
 	value = tdb_fetch(store->tdb, key);
-	guard_end(store);
+	if (!store->in_transaction)
+		guard_end(store);
 	if (value.dptr == NULL) {
 		if (tdb_error(store->tdb) == TDB_ERR_NOEXIST)
 			return fail(err, RELAY_NOT_FOUND, store->path,
@@ -531,11 +541,8 @@ enum relay_status relay_store_delete(struct relay_store *store,
 
 struct walk {
 	relay_entry_fn fn;
-	relay_keep_fn keep;
 	void *context;
 	uint64_t skipped;
-	uint64_t removed;
-	bool failed;
 };
 
 /* Decodes one record; false for records that are not relay entries
@@ -573,8 +580,11 @@ enum relay_status relay_store_snapshot(struct relay_store *store,
 	struct walk walk = { .fn = fn, .context = context };
 	int locked, walked;
 
-	/* A read-only tdb has no locks to take; tdb_lockall_read fails on it. */
-	if (!store->unlocked) {
+	/* A read-only tdb has no locks to take, and a transaction holds the
+	 * whole store already; tdb_lockall_read fails on both. */
+	bool lock = !store->unlocked && !store->in_transaction;
+
+	if (lock) {
 		guard_begin(store);
 		locked = tdb_lockall_read(store->tdb);
 		guard_end(store);
@@ -582,7 +592,7 @@ enum relay_status relay_store_snapshot(struct relay_store *store,
 			return tdb_failure(store, err, "taking the read lock");
 	}
 	walked = tdb_traverse_read(store->tdb, visit, &walk);
-	if (!store->unlocked)
+	if (lock)
 		tdb_unlockall_read(store->tdb);
 	if (walked < 0)
 		return tdb_failure(store, err, "reading entries");
@@ -626,37 +636,87 @@ void relay_store_cancel(struct relay_store *store)
 	store->in_transaction = false;
 }
 
-static int prune_visit(struct tdb_context *tdb, TDB_DATA key, TDB_DATA value,
-		       void *private_data)
-{
-	struct walk *walk = private_data;
-	struct relay_addr addr;
-	int64_t stamp;
+struct candidates {
+	relay_keep_fn keep;
+	void *context;
+	struct relay_addr *addrs;
+	size_t count;
+	size_t capacity;
+	bool out_of_memory;
+};
 
-	if (!decode(key, value, &addr, &stamp) ||
-	    walk->keep(&addr, stamp, walk->context))
-		return 0;
-	if (tdb_delete(tdb, key) != 0) {
-		walk->failed = true;
-		return 1;
+static bool note_candidate(const struct relay_addr *addr, int64_t stamp,
+			   void *context)
+{
+	struct candidates *c = context;
+
+	if (c->keep(addr, stamp, c->context))
+		return true;
+	if (c->count == c->capacity) {
+		size_t capacity = c->capacity ? c->capacity * 2 : 256;
+		struct relay_addr *grown =
+			realloc(c->addrs, capacity * sizeof(*grown));
+
+		if (grown == NULL) {
+			c->out_of_memory = true;
+			return false;
+		}
+		c->addrs = grown;
+		c->capacity = capacity;
 	}
-	walk->removed++;
-	return 0;
+	c->addrs[c->count++] = *addr;
+	return true;
+}
+
+/* Inside the transaction: deletes each candidate that keep() still
+ * rejects. */
+static enum relay_status delete_candidates(struct relay_store *store,
+					   const struct candidates *c,
+					   uint64_t *removed,
+					   struct relay_error *err)
+{
+	for (size_t i = 0; i < c->count; i++) {
+		int64_t stamp;
+		enum relay_status status =
+			relay_store_get(store, &c->addrs[i], &stamp, err);
+
+		if (status == RELAY_NOT_FOUND ||
+		    (status == RELAY_OK && c->keep(&c->addrs[i], stamp, c->context)))
+			continue;
+		if (status == RELAY_OK)
+			status = relay_store_delete(store, &c->addrs[i], err);
+		if (status != RELAY_OK)
+			return status;
+		(*removed)++;
+	}
+	return RELAY_OK;
 }
 
 enum relay_status relay_store_prune(struct relay_store *store,
 				    relay_keep_fn keep, void *context,
 				    uint64_t *removed, struct relay_error *err)
 {
-	struct walk walk = { .keep = keep, .context = context };
+	struct candidates c = { .keep = keep, .context = context };
+	bool own_transaction = !store->in_transaction;
+	enum relay_status status;
 
-	if (!store->in_transaction)
-		return fail(err, RELAY_FAILED, store->path,
-			    "prune needs a transaction");
-	if (tdb_traverse(store->tdb, prune_visit, &walk) < 0 || walk.failed)
-		return tdb_failure(store, err, "removing entries");
-	*removed = walk.removed;
-	return RELAY_OK;
+	*removed = 0;
+	status = relay_store_snapshot(store, note_candidate, &c, NULL, err);
+	if (status == RELAY_OK && c.out_of_memory)
+		status = fail(err, RELAY_FAILED, store->path, "out of memory");
+	if (status == RELAY_OK && c.count > 0 && own_transaction)
+		status = relay_store_begin(store, err);
+	if (status == RELAY_OK && c.count > 0) {
+		status = delete_candidates(store, &c, removed, err);
+		if (own_transaction && status == RELAY_OK)
+			status = relay_store_commit(store, err);
+		else if (own_transaction)
+			relay_store_cancel(store);
+	}
+	if (status != RELAY_OK)
+		*removed = 0;
+	free(c.addrs);
+	return status;
 }
 
 uint64_t relay_store_seqnum(struct relay_store *store)

@@ -101,7 +101,11 @@ enum relay_status relay_store_delete(struct relay_store *store,
 				     const struct relay_addr *addr,
 				     struct relay_error *err);
 
-/* Inside a transaction: deletes every entry for which keep() says false.
+/* Deletes every entry for which keep() says false, all in one
+ * transaction (the caller's, or one of its own).  Candidates are found
+ * first in one quick pass under the read lock, so the transaction, which
+ * holds every login back, only deletes; each candidate is asked about
+ * again inside it, since a login may have refreshed it meanwhile.
  * *removed gets the count. */
 typedef bool (*relay_keep_fn)(const struct relay_addr *addr, int64_t stamp,
 			      void *context);

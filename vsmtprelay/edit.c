@@ -47,70 +47,48 @@ static enum relay_status delete_each(struct relay_store *store,
 	return RELAY_OK;
 }
 
-static int run_in_transaction(struct relay_store *store,
-			      int (*body)(struct relay_store *, void *),
-			      void *context)
+/* All of the deletions or none: one transaction. */
+static int delete_all(struct relay_store *store, const struct relay_addr *addrs,
+		      int count)
 {
 	struct relay_error err;
-	int status;
+	bool any_absent = false;
 
 	if (relay_store_begin(store, &err) != RELAY_OK)
 		return cli_store_error(&err);
-	status = body(store, context);
-	if (status != 0) {
+	if (delete_each(store, addrs, count, &err, &any_absent) != RELAY_OK) {
 		relay_store_cancel(store);
-		return status;
+		return cli_store_error(&err);
 	}
 	if (relay_store_commit(store, &err) != RELAY_OK)
 		return cli_store_error(&err);
-	return 0;
-}
-
-struct deletion {
-	struct relay_addr *addrs;
-	int count;
-	bool any_absent;
-};
-
-static int delete_body(struct relay_store *store, void *context)
-{
-	struct deletion *d = context;
-	struct relay_error err;
-
-	if (delete_each(store, d->addrs, d->count, &err, &d->any_absent) !=
-	    RELAY_OK)
-		return cli_store_error(&err);
-	return 0;
+	return any_absent ? 1 : 0;
 }
 
 int cmd_delete(const char *path, int argc, char **argv)
 {
-	struct deletion d = { calloc((size_t)argc, sizeof(*d.addrs)), argc, false };
+	struct relay_addr *addrs = calloc((size_t)argc, sizeof(*addrs));
 	struct relay_store *store;
 	int code = 0;
 
-	if (d.addrs == NULL)
+	if (addrs == NULL)
 		return 71;	/* EX_OSERR */
-	for (int i = 0; i < argc; i++)
-		if (!arg_address(argv[i], &d.addrs[i])) {
-			free(d.addrs);
-			return EXIT_USAGE;
-		}
-	store = cli_store_open(path, CLI_WRITE, &code);
-	if (store != NULL) {
-		code = run_in_transaction(store, delete_body, &d);
-		if (code == 0 && d.any_absent)
-			code = 1;
+	for (int i = 0; i < argc && code == 0; i++)
+		if (!arg_address(argv[i], &addrs[i]))
+			code = EXIT_USAGE;
+	if (code == 0)
+		store = cli_store_open(path, CLI_WRITE, &code);
+	if (code == 0) {
+		code = delete_all(store, addrs, argc);
 		relay_store_close(store);
 	}
-	free(d.addrs);
+	free(addrs);
 	return code;
 }
 
 struct expiry {
 	int64_t now;
 	int64_t max_age;	/* seconds; -1: every old entry */
-	uint64_t removed;
 };
 
 static bool keep_unexpired(const struct relay_addr *addr, int64_t stamp,
@@ -122,21 +100,12 @@ static bool keep_unexpired(const struct relay_addr *addr, int64_t stamp,
 	return !relay_stamp_is_old(stamp, e->now, e->max_age);
 }
 
-static int expire_body(struct relay_store *store, void *context)
-{
-	struct expiry *e = context;
-	struct relay_error err;
-
-	if (relay_store_prune(store, keep_unexpired, e, &e->removed, &err) !=
-	    RELAY_OK)
-		return cli_store_error(&err);
-	return 0;
-}
-
 int cmd_expire(const char *path, int argc, char **argv)
 {
-	struct expiry e = { time(NULL), -1, 0 };
+	struct expiry e = { time(NULL), -1 };
+	uint64_t removed;
 	struct relay_store *store;
+	struct relay_error err;
 	int64_t minutes;
 	int code = 0;
 
@@ -148,7 +117,9 @@ int cmd_expire(const char *path, int argc, char **argv)
 	store = cli_store_open(path, CLI_WRITE, &code);
 	if (store == NULL)
 		return code;
-	code = run_in_transaction(store, expire_body, &e);
+	if (relay_store_prune(store, keep_unexpired, &e, &removed, &err) !=
+	    RELAY_OK)
+		code = cli_store_error(&err);
 	relay_store_close(store);
 	return code;
 }

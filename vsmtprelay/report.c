@@ -128,7 +128,7 @@ int cmd_check(const char *path, int argc, char **argv)
 			printf(", %llu records that are not relay entries",
 			       (unsigned long long)bad);
 		putchar('\n');
-	} else if (want_repair) {
+	} else if (want_repair && err.status == RELAY_FOREIGN) {
 		fprintf(stderr, "vsmtprelay: %s; repairing\n", err.text);
 		code = repair(store, path);
 	} else {

@@ -701,18 +701,27 @@ static void test_transaction_cancel(void **state)
 	expect_unchanged(fx->path, &before);
 }
 
-static void test_prune_needs_transaction(void **state)
+static void test_prune_runs_its_own_transaction(void **state)
 {
 	struct fixture *fx = *state;
 	struct relay_store *store = must_open(fx->path, true);
 	struct relay_error err;
-	int64_t cutoff = INT64_MAX;
+	int64_t cutoff = 7, stamp;
 	uint64_t removed = 0;
 
 	put_ten(store);
-	assert_int_not_equal(relay_store_prune(store, keep_recent, &cutoff,
-					       &removed, &err), RELAY_OK);
-	assert_int_equal(count_entries(store), 10);
+	assert_int_equal(relay_store_prune(store, keep_recent, &cutoff,
+					   &removed, &err), RELAY_OK);
+	assert_int_equal(removed, 7);
+	assert_int_equal(count_entries(store), 3);
+	assert_int_equal(get_stamp(store, "192.0.2.6", &stamp), RELAY_NOT_FOUND);
+	expect_stamp(store, "192.0.2.7", 7);
+	/* Nothing to remove: no transaction, nothing changes. */
+	uint64_t seq = relay_store_seqnum(store);
+	assert_int_equal(relay_store_prune(store, keep_recent, &cutoff,
+					   &removed, &err), RELAY_OK);
+	assert_int_equal(removed, 0);
+	assert_int_equal(relay_store_seqnum(store), seq);
 	relay_store_close(store);
 }
 
@@ -1385,7 +1394,7 @@ int main(void)
 		STORE_TEST(test_snapshot_after_many_puts),
 		STORE_TEST(test_transaction_prune_commit),
 		STORE_TEST(test_transaction_cancel),
-		STORE_TEST(test_prune_needs_transaction),
+		STORE_TEST(test_prune_runs_its_own_transaction),
 		STORE_TEST(test_seqnum_changes),
 		STORE_TEST(test_check_good_store),
 		STORE_TEST(test_repack_keeps_entries),
