@@ -84,9 +84,32 @@ bool relay_addr_parse(const char *text, struct relay_addr *out)
 				  out);
 }
 
+/* Every export formats every key, so IPv4 skips inet_ntop's sprintf. */
+static void format_ipv4(const uint8_t octets[4], char out[RELAY_ADDR_TEXT_MAX])
+{
+	size_t used = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned value = octets[i];
+
+		if (i > 0)
+			out[used++] = '.';
+		if (value >= 100)
+			out[used++] = (char)('0' + value / 100);
+		if (value >= 10)
+			out[used++] = (char)('0' + value / 10 % 10);
+		out[used++] = (char)('0' + value % 10);
+	}
+	out[used] = '\0';
+}
+
 void relay_addr_format(const struct relay_addr *addr,
 		       char out[RELAY_ADDR_TEXT_MAX])
 {
+	if (addr->family == AF_INET) {
+		format_ipv4(addr->octets, out);
+		return;
+	}
 	/* glibc's inet_ntop follows RFC 5952: lower case, longest zero run. */
 	if (inet_ntop(addr->family, addr->octets, out, RELAY_ADDR_TEXT_MAX) == NULL)
 		out[0] = '\0';
