@@ -20,6 +20,11 @@ NEVER=127.0.0.5
 RCPT=friend@remote.example
 
 say() { printf '\n== %s\n' "$*"; }
+# log_in PROTOCOL PORT PASSWORD SOURCE: one line, the server's answer.
+log_in() {
+	"$E2E_PYTHON" tests/e2e/mail_login.py "$1" 127.0.0.1 "$2" alice "$3" "$4" |
+		awk '{ print "  " $1 ": " ($2 == "OK" ? "logged in" : "refused") }'
+}
 finish() {
 	say "Tearing everything down"
 	chain_down "$DEMO_DIR"
@@ -35,11 +40,11 @@ chain_up "$DEMO_DIR" "exclude=127.0.0.1" || { echo "could not start the chain" >
 echo "IMAP on 127.0.0.1:$CHAIN_IMAP_PORT, POP3 on :$CHAIN_POP3_PORT${CHAIN_SMTP_PORT:+, SMTP on :$CHAIN_SMTP_PORT}"
 
 say "alice checks her mail over IMAP from 127.0.0.2 and over POP3 from 127.0.0.3"
-python3 tests/e2e/mail_login.py imap 127.0.0.1 "$CHAIN_IMAP_PORT" alice secret 127.0.0.2
-python3 tests/e2e/mail_login.py pop3 127.0.0.1 "$CHAIN_POP3_PORT" alice secret 127.0.0.3
+log_in imap "$CHAIN_IMAP_PORT" secret 127.0.0.2
+log_in pop3 "$CHAIN_POP3_PORT" secret 127.0.0.3
 
 say "Someone tries alice's account with a wrong password from $BAD"
-python3 tests/e2e/mail_login.py imap 127.0.0.1 "$CHAIN_IMAP_PORT" alice guess "$BAD"
+log_in imap "$CHAIN_IMAP_PORT" guess "$BAD"
 
 say "The relay store (vsmtprelay dump): address, time of last login"
 "$RELAYERS_BUILD/vsmtprelay" -f "$CHAIN_STORE" dump
@@ -51,7 +56,7 @@ fi
 
 say "Waiting for mapgen --watch to export the map, then sendmail's map (makemap -u hash)"
 for source in $GOOD; do
-	python3 tests/e2e/relay_wait.py "$source" "$CHAIN_SMTP_PORT" "$RCPT" 10 >/dev/null
+	"$E2E_PYTHON" tests/e2e/relay_wait.py "$source" "$CHAIN_SMTP_PORT" "$RCPT" 10 >/dev/null
 done
 makemap -u hash "$CHAIN_MAP" 2>/dev/null
 

@@ -8,6 +8,8 @@
 #   chain_down DIR                stop it all (safe to call twice)
 #   chain_has_sendmail            true when mapgen, sendmail.sh and
 #                                 relayers.m4 are in the tree
+# CHAIN_MAPGEN_ARGS, if set, adds options to mapgen --watch
+# (e.g. --interval-ms 100).
 #
 # After chain_up: CHAIN_STORE, CHAIN_MAP (sendmail reads CHAIN_MAP.db),
 # CHAIN_PASSDB, CHAIN_PAM, CHAIN_IMAP_PORT, CHAIN_POP3_PORT,
@@ -18,6 +20,9 @@
 . tests/e2e/pam_stack.sh
 [ ! -f tests/lib/sendmail.sh ] || . tests/lib/sendmail.sh
 
+# Debian's python3 (deps/debian-packages), not whatever python3 is first
+# in PATH: a version manager's shim can add a second to every client.
+E2E_PYTHON=${E2E_PYTHON:-/usr/bin/python3}
 CHAIN_USER=alice
 CHAIN_PASSWORD=secret
 
@@ -28,7 +33,7 @@ chain_has_sendmail() {
 
 # chain_free_port: a TCP port nobody listens on, on either loopback.
 chain_free_port() {
-	timeout 10 python3 -c '
+	timeout 10 "$E2E_PYTHON" -c '
 import socket
 s = socket.socket(socket.AF_INET6)
 s.bind(("::", 0))
@@ -53,7 +58,7 @@ chain_wait_for_file() {
 chain_mapgen_start() {
 	local dir=$1
 	setsid timeout 900 "$RELAYERS_BUILD/mapgen" -f "$CHAIN_STORE" \
-		-o "$CHAIN_MAP" --watch >"$dir/mapgen.log" 2>&1 &
+		-o "$CHAIN_MAP" --watch ${CHAIN_MAPGEN_ARGS:-} >"$dir/mapgen.log" 2>&1 &
 	echo $! > "$dir/mapgen.pid"
 	chain_wait_for_file "$CHAIN_MAP.db" || {
 		echo "mapgen wrote no $CHAIN_MAP.db:" >&2

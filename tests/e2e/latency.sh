@@ -6,6 +6,7 @@
 # login polls sendmail (a new SMTP session every 20 ms) until it relays.
 #
 #   tests/e2e/latency.sh [N]        (N >= 20, default 30; needs root)
+#   CHAIN_MAPGEN_ARGS="--interval-ms 100" tests/e2e/latency.sh   (a faster poll)
 #
 # Prints one line: login_to_relay_p50_ms=.. p99_ms=.. n=.. max_ms=..
 # (p99 of fewer than 100 samples is their maximum).
@@ -25,10 +26,10 @@ chain_up "$DIR" "exclude=127.0.0.1" || exit 1
 : > "$DIR/samples"
 for i in $(seq 1 "$N"); do
 	source=127.0.3.$i
-	ok_ms=$(python3 tests/e2e/mail_login.py imap 127.0.0.1 "$CHAIN_IMAP_PORT" \
+	ok_ms=$("$E2E_PYTHON" tests/e2e/mail_login.py imap 127.0.0.1 "$CHAIN_IMAP_PORT" \
 		"$CHAIN_USER" "$CHAIN_PASSWORD" "$source" | awk '$2 == "OK" { print $3 }')
 	[ -n "$ok_ms" ] || { echo "latency.sh: login from $source failed" >&2; exit 1; }
-	relay_ms=$(python3 tests/e2e/relay_wait.py "$source" "$CHAIN_SMTP_PORT" \
+	relay_ms=$("$E2E_PYTHON" tests/e2e/relay_wait.py "$source" "$CHAIN_SMTP_PORT" \
 		friend@remote.example 30) ||
 		{ echo "latency.sh: no relay for $source within 30 s" >&2; exit 1; }
 	echo $((relay_ms - ok_ms)) >> "$DIR/samples"

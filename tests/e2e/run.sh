@@ -52,7 +52,7 @@ expect_absent() {
 login() {
 	local host=127.0.0.1
 	case $5 in *:*) host=::1 ;; esac
-	python3 "$LOGIN" "$1" "$host" "$2" "$3" "$4" "$5" | awk '{ print $2 }'
+	"$E2E_PYTHON" "$LOGIN" "$1" "$host" "$2" "$3" "$4" "$5" | awk '{ print $2 }'
 }
 
 # ---- bring up the chain and the UW servers --------------------------------
@@ -113,21 +113,21 @@ expect_absent "the excluded 127.0.0.99 is not recorded" 127.0.0.99
 wrong_dir=$T_TMP/wrong
 mkdir -p "$wrong_dir"
 wrong_pids=
-python3 "$LOGIN" imap 127.0.0.1 "$CHAIN_IMAP_PORT" alice wrong 127.0.0.13 > "$wrong_dir/13" &
+"$E2E_PYTHON" "$LOGIN" imap 127.0.0.1 "$CHAIN_IMAP_PORT" alice wrong 127.0.0.13 > "$wrong_dir/13" &
 wrong_pids="$wrong_pids $!"
-python3 "$LOGIN" pop3 127.0.0.1 "$CHAIN_POP3_PORT" alice wrong 127.0.0.14 > "$wrong_dir/14" &
+"$E2E_PYTHON" "$LOGIN" pop3 127.0.0.1 "$CHAIN_POP3_PORT" alice wrong 127.0.0.14 > "$wrong_dir/14" &
 wrong_pids="$wrong_pids $!"
-python3 "$LOGIN" imap 127.0.0.1 "$DV_AUTH_IMAP" alice wrong 127.0.0.15 > "$wrong_dir/15" &
+"$E2E_PYTHON" "$LOGIN" imap 127.0.0.1 "$DV_AUTH_IMAP" alice wrong 127.0.0.15 > "$wrong_dir/15" &
 wrong_pids="$wrong_pids $!"
-python3 "$LOGIN" pop3 127.0.0.1 "$DV_AUTH_POP" alice wrong 127.0.0.16 > "$wrong_dir/16" &
+"$E2E_PYTHON" "$LOGIN" pop3 127.0.0.1 "$DV_AUTH_POP" alice wrong 127.0.0.16 > "$wrong_dir/16" &
 wrong_pids="$wrong_pids $!"
-python3 "$LOGIN" imap 127.0.0.1 "$UW_IMAP" "$UWIMAP_USER" wrong 127.0.0.23 > "$wrong_dir/23" &
+"$E2E_PYTHON" "$LOGIN" imap 127.0.0.1 "$UW_IMAP" "$UWIMAP_USER" wrong 127.0.0.23 > "$wrong_dir/23" &
 wrong_pids="$wrong_pids $!"
-python3 "$LOGIN" pop3 127.0.0.1 "$UW_POP" "$UWIMAP_USER" wrong 127.0.0.24 > "$wrong_dir/24" &
+"$E2E_PYTHON" "$LOGIN" pop3 127.0.0.1 "$UW_POP" "$UWIMAP_USER" wrong 127.0.0.24 > "$wrong_dir/24" &
 wrong_pids="$wrong_pids $!"
-python3 "$LOGIN" imap 127.0.0.1 "$UW_IMAP_AUTH" "$UWIMAP_USER" wrong 127.0.0.25 > "$wrong_dir/25" &
+"$E2E_PYTHON" "$LOGIN" imap 127.0.0.1 "$UW_IMAP_AUTH" "$UWIMAP_USER" wrong 127.0.0.25 > "$wrong_dir/25" &
 wrong_pids="$wrong_pids $!"
-python3 "$LOGIN" pop3 127.0.0.1 "$UW_POP_AUTH" "$UWIMAP_USER" wrong 127.0.0.26 > "$wrong_dir/26" &
+"$E2E_PYTHON" "$LOGIN" pop3 127.0.0.1 "$UW_POP_AUTH" "$UWIMAP_USER" wrong 127.0.0.26 > "$wrong_dir/26" &
 wrong_pids="$wrong_pids $!"
 wait $wrong_pids
 for n in 13 14 15 16 23 24 25 26; do
@@ -161,7 +161,18 @@ expect_recorded "::1 is recorded in canonical form" ::1 "$t0"
 many=$(seq 1 50 | sed 's/^/127.0.1./')
 t1=$(date +%s)
 # shellcheck disable=SC2086
-python3 "$LOGIN" imap 127.0.0.1 "$CHAIN_IMAP_PORT" alice secret $many > "$T_TMP/many"
+"$E2E_PYTHON" "$LOGIN" imap 127.0.0.1 "$CHAIN_IMAP_PORT" alice secret $many > "$T_TMP/many"
+# pam_wrapper's own race (two new auth workers picking the same /tmp/pam.X,
+# see FIELD-NOTES) can fail a login; retry those, and only if Dovecot's
+# log shows that race.
+refused=$(awk '$2 != "OK" { print $1 }' "$T_TMP/many")
+if [ -n "$refused" ] && grep -q "pam_wrapper config dir" "$T_TMP/chain/dovecot/dovecot.log"; then
+	echo "e2e: pam_wrapper race seen; retrying $(echo $refused)"
+	grep ' OK ' "$T_TMP/many" > "$T_TMP/many.ok"
+	# shellcheck disable=SC2086
+	"$E2E_PYTHON" "$LOGIN" imap 127.0.0.1 "$CHAIN_IMAP_PORT" alice secret $refused >> "$T_TMP/many.ok"
+	mv "$T_TMP/many.ok" "$T_TMP/many"
+fi
 t_expect "50 concurrent Dovecot logins all succeed" 50 "$(grep -c ' OK ' "$T_TMP/many")"
 recorded=0
 for a in $many; do
@@ -207,7 +218,7 @@ t_expect "after the lock is released, a login records again" OK \
 expect_recorded "... 127.0.0.41 recorded" 127.0.0.41 "$t0"
 
 # ---- sendmail relays for the clients that logged in, and only for them ----
-relays_within() { python3 tests/e2e/relay_wait.py "$1" "$CHAIN_SMTP_PORT" "$RCPT" "$2" ${3:+deny} >/dev/null; }
+relays_within() { "$E2E_PYTHON" tests/e2e/relay_wait.py "$1" "$CHAIN_SMTP_PORT" "$RCPT" "$2" ${3:+deny} >/dev/null; }
 if [ -n "$SENDMAIL" ]; then
 	for a in 127.0.0.11 127.0.0.12 127.0.0.21 127.0.0.22 127.0.0.17 127.0.0.27; do
 		relays_within "$a" 10
