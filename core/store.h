@@ -95,23 +95,12 @@ enum relay_status relay_store_begin(struct relay_store *store,
 enum relay_status relay_store_commit(struct relay_store *store,
 				     struct relay_error *err);
 void relay_store_cancel(struct relay_store *store);
+bool relay_store_in_transaction(const struct relay_store *store);
 
 /* Removes addr's entry; RELAY_NOT_FOUND if it had none. */
 enum relay_status relay_store_delete(struct relay_store *store,
 				     const struct relay_addr *addr,
 				     struct relay_error *err);
-
-/* Deletes every entry for which keep() says false, all in one
- * transaction (the caller's, or one of its own).  Candidates are found
- * first in one quick pass under the read lock, so the transaction, which
- * holds every login back, only deletes; each candidate is asked about
- * again inside it, since a login may have refreshed it meanwhile.
- * *removed gets the count. */
-typedef bool (*relay_keep_fn)(const struct relay_addr *addr, int64_t stamp,
-			      void *context);
-enum relay_status relay_store_prune(struct relay_store *store,
-				    relay_keep_fn keep, void *context,
-				    uint64_t *removed, struct relay_error *err);
 
 /* A counter that changes whenever any writer changes the store; cheap
  * enough to poll. */

@@ -6,6 +6,7 @@
 
 #include "arguments.h"
 #include "cli_store.h"
+#include "prune.h"
 #include "commands.h"
 #include "stamp.h"
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "snapshot.h"
+#include "prune.h"
 #include "store.h"
 
 #define MARKER "relayers:store"

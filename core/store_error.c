@@ -1,0 +1,71 @@
+/* Errors: one message for the admin that names the store and the cause,
+ * and the status a program acts on. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "store_private.h"
+
+enum relay_status store_fail(struct relay_error *err, enum relay_status status,
+			     const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int used;
+
+	err->status = status;
+	used = snprintf(err->text, sizeof(err->text), "store %s: ", path);
+	if (used < 0 || (size_t)used >= sizeof(err->text))
+		return status;
+	va_start(ap, fmt);
+	vsnprintf(err->text + used, sizeof(err->text) - (size_t)used, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+enum relay_status store_tdb_failure(struct relay_store *store,
+				    struct relay_error *err, const char *what)
+{
+	enum TDB_ERROR code = tdb_error(store->tdb);
+
+	if (code == TDB_ERR_LOCK || code == TDB_ERR_LOCK_TIMEOUT ||
+	    (code == TDB_ERR_NOLOCK && store->timer.expired))
+		return store_fail(err, RELAY_BUSY, store->path,
+				  "store busy: %s gave up after %u ms", what,
+				  store->timeout_ms);
+	if (code == TDB_ERR_CORRUPT)
+		return store_fail(err, RELAY_FOREIGN, store->path,
+				  "%s: store is corrupt", what);
+	/* tdb sets no code when the disk is full (tdb_expand). */
+	if (code == TDB_SUCCESS)
+		return store_fail(err, RELAY_FAILED, store->path,
+				  "%s failed (is the disk full?)", what);
+	return store_fail(err, RELAY_FAILED, store->path, "%s: %s", what,
+			  tdb_errorstr(store->tdb));
+}
+
+const char *relay_status_name(enum relay_status status)
+{
+	switch (status) {
+	case RELAY_OK: return "ok";
+	case RELAY_MISSING: return "missing";
+	case RELAY_INSECURE: return "insecure";
+	case RELAY_FOREIGN: return "foreign or corrupt";
+	case RELAY_BUSY: return "busy";
+	case RELAY_FAILED: return "failed";
+	case RELAY_NOT_FOUND: return "not found";
+	}
+	return "unknown";
+}
+
+int relay_status_exit_code(enum relay_status status)
+{
+	switch (status) {
+	case RELAY_OK: return 0;
+	case RELAY_MISSING: return 66;		/* EX_NOINPUT */
+	case RELAY_INSECURE: return 77;		/* EX_NOPERM */
+	case RELAY_FOREIGN: return 65;		/* EX_DATAERR */
+	case RELAY_BUSY: return 75;		/* EX_TEMPFAIL */
+	case RELAY_FAILED: return 74;		/* EX_IOERR */
+	case RELAY_NOT_FOUND: return 1;
+	}
+	return 74;
+}

@@ -1,0 +1,232 @@
+/* Opening a store, and trusting it only when it deserves it: a regular
+ * file, not a symlink, owned by root or the caller, writable by no one
+ * else, a tdb, and carrying the relay marker.  A missing store is
+ * created so that the path never shows a store without its marker. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store_private.h"
+#include "store_trust.h"
+
+/* The first bytes of every tdb file. */
+#define TDB_MAGIC "TDB file\n"
+
+static void tdb_log_bridge(struct tdb_context *tdb, enum tdb_debug_level level,
+			   const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void tdb_log_bridge(struct tdb_context *tdb, enum tdb_debug_level level,
+			   const char *fmt, ...)
+{
+	struct relay_store *store = tdb_get_logging_private(tdb);
+	char message[512];
+	va_list ap;
+	size_t len;
+
+	if (store == NULL || store->log == NULL || level > TDB_DEBUG_ERROR)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	len = strlen(message);
+	if (len > 0 && message[len - 1] == '\n')
+		message[len - 1] = '\0';
+	store->log(store->log_context, message);
+}
+
+/* tdb_open waits for byte 0 (its open lock) with no timeout, and no
+ * alarm can break that wait: tdb has no handle yet to check a flag on.
+ * Taking that lock here first, without waiting, turns a stuck holder
+ * into "busy"; tdb's own wait then succeeds at once, because this
+ * process holds the lock, and tdb's unlock releases it. */
+static bool claim_open_lock(void *arg)
+{
+	struct flock lock = {
+		.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1
+	};
+
+	return fcntl(*(int *)arg, F_SETLK, &lock) == 0;
+}
+
+/* Checks the file at path and leaves it open in *fd, so that what tdb
+ * opens next can be compared with what was checked. */
+static enum relay_status inspect(const char *path, int access, int *fd,
+				 struct stat *st, struct relay_error *err)
+{
+	char why[160], head[sizeof(TDB_MAGIC) - 1];
+
+	*fd = relay_open_regular(path, access);
+	if (*fd < 0) {
+		if (errno == ENOENT)
+			return store_fail(err, RELAY_MISSING, path, "no such file");
+		if (errno == ELOOP)
+			return store_fail(err, RELAY_INSECURE, path,
+				    "is a symbolic link; refusing to follow it");
+		if (errno == EINVAL)
+			return store_fail(err, RELAY_INSECURE, path,
+				    "not a regular file");
+		int saved = errno;	/* the caller tells EACCES apart */
+
+		store_fail(err, RELAY_FAILED, path, "cannot open%s: %s",
+		     access == O_RDWR ? " for writing" : "", strerror(saved));
+		errno = saved;
+		return RELAY_FAILED;
+	}
+	if (fstat(*fd, st) != 0 || !relay_file_trusted(st, why, sizeof(why)))
+		return store_fail(err, RELAY_INSECURE, path, "not trusted: %s", why);
+	if (pread(*fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
+	    memcmp(head, TDB_MAGIC, sizeof(head)) != 0)
+		return store_fail(err, RELAY_FOREIGN, path,
+			    "not a relay store (no tdb header); left untouched");
+	return RELAY_OK;
+}
+
+static struct tdb_context *open_tdb(struct relay_store *store, int open_flags,
+				    mode_t mode)
+{
+	struct tdb_logging_context log = { tdb_log_bridge, store };
+
+	return tdb_open_ex(store->path, RELAY_STORE_HASH_SIZE,
+			   STORE_TDB_FLAGS | store->extra_tdb_flags,
+			   open_flags | O_NOFOLLOW | O_CLOEXEC, mode, &log, NULL);
+}
+
+static bool has_marker(struct relay_store *store)
+{
+	return tdb_exists(store->tdb, store_marker_key()) == 1;
+}
+
+/* Builds a new store under a private name and links it into place, so
+ * that the path never shows a store without its marker and an existing
+ * file is never replaced. */
+static enum relay_status create_store(struct relay_store *store,
+				      struct relay_error *err)
+{
+	char tmp[PATH_MAX];
+	struct relay_store scratch = *store;
+	int linked;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.new.%ld", store->path,
+		     (long)getpid()) >= (int)sizeof(tmp))
+		return store_fail(err, RELAY_FAILED, store->path, "path too long");
+	unlink(tmp);	/* a leftover of this pid's crash, never a store */
+	scratch.path = tmp;
+	scratch.tdb = open_tdb(&scratch, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (scratch.tdb == NULL) {
+		int saved = errno;
+
+		/* tdb may have made the file before failing (a full disk). */
+		if (saved != EEXIST)
+			unlink(tmp);
+		return store_fail(err, saved == ENOENT ? RELAY_MISSING : RELAY_FAILED,
+			    store->path, "cannot create: %s", strerror(saved));
+	}
+	if (tdb_store(scratch.tdb, store_marker_key(),
+		      store_text(MARKER_VALUE, sizeof(MARKER_VALUE) - 1),
+		      TDB_INSERT) != 0) {
+		tdb_close(scratch.tdb);
+		unlink(tmp);
+		return store_fail(err, RELAY_FAILED, store->path,
+			    "cannot create: writing the marker failed "
+			    "(is the disk full?)");
+	}
+	tdb_close(scratch.tdb);
+	linked = link(tmp, store->path);
+	if (linked != 0 && errno != EEXIST) {
+		int saved = errno;
+		unlink(tmp);
+		return store_fail(err, RELAY_FAILED, store->path, "cannot create: %s",
+			    strerror(saved));
+	}
+	unlink(tmp);
+	return RELAY_OK;	/* ours, or a racing creator's: open it next */
+}
+
+static enum relay_status attach(struct relay_store *store, int access,
+				int inspected_fd, const struct stat *inspected,
+				struct relay_error *err)
+{
+	struct stat st;
+
+	if (access == O_RDWR &&
+	    !store_retry_bounded(store, claim_open_lock, &inspected_fd))
+		return store_fail(err, RELAY_BUSY, store->path,
+			    "store busy: another process holds its open lock "
+			    "(waited %u ms)", store->timeout_ms);
+	store->tdb = open_tdb(store, access, 0);
+	store->unlocked = access == O_RDONLY;
+	if (store->tdb == NULL) {
+		/* tdb's words for a header it cannot use: bad magic or
+		 * version (EIO), a hash table past the end (EINVAL), an
+		 * unknown layout (ENOSYS). */
+		if (errno == EIO || errno == EINVAL || errno == ENOSYS)
+			return store_fail(err, RELAY_FOREIGN, store->path,
+				    "not a valid tdb file (truncated or corrupt); "
+				    "left untouched");
+		return store_fail(err, RELAY_FAILED, store->path, "cannot open: %s",
+			    strerror(errno));
+	}
+	/* The file opened must be the one inspected, not a swapped one. */
+	if (fstat(tdb_fd(store->tdb), &st) != 0 ||
+	    st.st_dev != inspected->st_dev || st.st_ino != inspected->st_ino)
+		return store_fail(err, RELAY_INSECURE, store->path,
+			    "file was replaced while opening");
+	tdb_setalarm_sigptr(store->tdb, &store->timer.expired);
+	if (!has_marker(store)) {
+		if (tdb_error(store->tdb) == TDB_ERR_NOEXIST)
+			return store_fail(err, RELAY_FOREIGN, store->path,
+				    "a tdb but not a relay store (no marker); "
+				    "left untouched");
+		return store_tdb_failure(store, err, "reading the marker");
+	}
+	return RELAY_OK;
+}
+
+/* Opens for writing where the caller may, since tdb only locks a store
+ * opened so; a reader without write access gets an unlocked view. */
+static enum relay_status inspect_for(const struct relay_store_options *options,
+				     const char *path, int *access, int *fd,
+				     struct stat *st, struct relay_error *err)
+{
+	enum relay_status status;
+
+	*access = O_RDWR;
+	status = inspect(path, O_RDWR, fd, st, err);
+	if (status == RELAY_FAILED && options->read_only &&
+	    (errno == EACCES || errno == EROFS)) {
+		*access = O_RDONLY;
+		status = inspect(path, O_RDONLY, fd, st, err);
+	}
+	return status;
+}
+
+enum relay_status store_open_guarded(struct relay_store *store,
+				      const struct relay_store_options *options,
+				      struct relay_error *err)
+{
+	struct stat st;
+	int access, fd = -1;
+	enum relay_status status = inspect_for(options, store->path, &access,
+					       &fd, &st, err);
+
+	if (status == RELAY_MISSING && options->create && !options->read_only) {
+		status = create_store(store, err);
+		if (status == RELAY_OK)
+			status = inspect_for(options, store->path, &access, &fd,
+					     &st, err);
+	}
+	if (status == RELAY_OK)
+		status = attach(store, access, fd, &st, err);
+	/* Closing drops every fcntl lock this process has on the file; tdb
+	 * holds none between calls, and its open lock is released. */
+	if (fd >= 0)
+		close(fd);
+	return status;
+}
+

@@ -1,0 +1,124 @@
+/* A consistent view of every entry: raw records copied under one
+ * whole-store read lock, checked and handed out after it is released. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_private.h"
+
+/* Records copied raw under the read lock and decoded after it is
+ * released: checking a million keys must not hold logins back.  Each
+ * record is [key length][key][value length][value]; no relay entry
+ * needs more than a byte for either length. */
+struct raw_records {
+	unsigned char *bytes;
+	size_t used;
+	size_t capacity;
+	uint64_t oversized;
+	bool out_of_memory;
+};
+
+static bool raw_reserve(struct raw_records *raw, size_t more)
+{
+	size_t capacity = raw->capacity ? raw->capacity : 1 << 16;
+	unsigned char *grown;
+
+	if (raw->used + more <= raw->capacity)
+		return true;
+	while (capacity < raw->used + more)
+		capacity *= 2;
+	grown = realloc(raw->bytes, capacity);
+	if (grown == NULL)
+		return false;
+	raw->bytes = grown;
+	raw->capacity = capacity;
+	return true;
+}
+
+static int copy_raw(struct tdb_context *tdb, TDB_DATA key, TDB_DATA value,
+		    void *private_data)
+{
+	struct raw_records *raw = private_data;
+
+	(void)tdb;
+	if (key.dsize > UINT8_MAX || value.dsize > UINT8_MAX) {
+		raw->oversized++;
+		return 0;
+	}
+	if (!raw_reserve(raw, 2 + key.dsize + value.dsize)) {
+		raw->out_of_memory = true;
+		return 1;
+	}
+	raw->bytes[raw->used++] = (unsigned char)key.dsize;
+	memcpy(raw->bytes + raw->used, key.dptr, key.dsize);
+	raw->used += key.dsize;
+	raw->bytes[raw->used++] = (unsigned char)value.dsize;
+	memcpy(raw->bytes + raw->used, value.dptr, value.dsize);
+	raw->used += value.dsize;
+	return 0;
+}
+
+/* Hands each relay entry in raw to fn; counts the rest as skipped. */
+static void decode_raw(const struct raw_records *raw, relay_entry_fn fn,
+		       void *context, uint64_t *skipped)
+{
+	size_t at = 0;
+
+	*skipped = raw->oversized;
+	while (at < raw->used) {
+		TDB_DATA key, value;
+		struct relay_addr addr;
+		int64_t stamp;
+
+		key.dsize = raw->bytes[at++];
+		key.dptr = raw->bytes + at;
+		at += key.dsize;
+		value.dsize = raw->bytes[at++];
+		value.dptr = raw->bytes + at;
+		at += value.dsize;
+		if (store_is_marker(key))
+			continue;
+		if (!store_decode(key, value, &addr, &stamp))
+			(*skipped)++;
+		else if (!fn(&addr, stamp, context))
+			return;
+	}
+}
+
+enum relay_status relay_store_snapshot(struct relay_store *store,
+				       relay_entry_fn fn, void *context,
+				       uint64_t *skipped,
+				       struct relay_error *err)
+{
+	/* A read-only tdb has no locks to take, and a transaction holds the
+	 * whole store already; tdb_lockall_read fails on both. */
+	bool lock = !store->unlocked && !store->in_transaction;
+	struct raw_records raw = { 0 };
+	uint64_t not_entries;
+	int locked, walked;
+
+	if (lock) {
+		store_guard_begin(store);
+		locked = tdb_lockall_read(store->tdb);
+		store_guard_end(store);
+		if (locked != 0)
+			return store_tdb_failure(store, err, "taking the read lock");
+	}
+	walked = tdb_traverse_read(store->tdb, copy_raw, &raw);
+	if (lock)
+		tdb_unlockall_read(store->tdb);
+	if (walked < 0 && !raw.out_of_memory) {
+		free(raw.bytes);
+		return store_tdb_failure(store, err, "reading entries");
+	}
+	if (raw.out_of_memory) {
+		free(raw.bytes);
+		return store_fail(err, RELAY_FAILED, store->path,
+			    "out of memory copying the store");
+	}
+	decode_raw(&raw, fn, context, &not_entries);
+	free(raw.bytes);
+	if (skipped != NULL)
+		*skipped = not_entries;
+	return RELAY_OK;
+}
+
