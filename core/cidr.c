@@ -1,5 +1,7 @@
 #include "cidr.h"
 
+#include "escape.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -78,8 +80,10 @@ bool relay_cidr_list_parse(const char *text, struct relay_cidr_list *out,
 			return false;
 		}
 		if (!relay_cidr_parse(item, len, &out->item[out->count])) {
-			snprintf(err, errlen, "not an address range: \"%.*s\"",
-				 (int)(len > 60 ? 60 : len), item);
+			char shown[RELAY_ESCAPE_TEXT_MAX];
+
+			snprintf(err, errlen, "not an address range: \"%s\"",
+				 relay_escape(item, len, shown));
 			return false;
 		}
 		out->count++;
