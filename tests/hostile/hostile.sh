@@ -259,9 +259,8 @@ n=0; while [ $n -lt 200 ]; do
 	"$V" -f "$FULL/relayers.tdb" add "203.0.113.$((n % 250))" 1700000000 2>"$T_TMP/err" || break
 	n=$((n + 1))
 done
-# KNOWN BUG (reported, fix in core/store.c create_store): when tdb_open
-# fails after making the scratch file, "<store>.new.<pid>" is left behind,
-# one per failed login on a full disk.
+# Regression (fixed in 5e875e4): when tdb_open failed after making the
+# scratch file, "<store>.new.<pid>" was left behind, one per failed login.
 t_expect_status "full disk: a new store cannot be made (74)" 74 \
 	"$V" -f "$FULL/new.tdb" add 192.0.2.1
 t_expect_match "full disk: the message names the cause" "space|full" "$T_ERR"
@@ -294,8 +293,8 @@ login "$FULL/none.tdb" && t_ok "read-only fs: login without a store succeeds" ||
 t_expect_status "read-only fs: add exits 74" 74 "$V" -f "$FULL/relayers.tdb" add 192.0.2.1
 t_expect_match "read-only fs: message" "Read-only" "$T_ERR"
 t_expect_status "read-only fs: create exits 74" 74 "$V" -f "$FULL/none.tdb" add 192.0.2.1
-# KNOWN BUG (reported): readers fall back to O_RDONLY on EACCES only, not on
-# EROFS, so a store on a read-only mount cannot even be listed.
+# Regression (fixed in 5e875e4): readers fell back to O_RDONLY on EACCES
+# only, not on EROFS, so a store on a read-only mount could not be listed.
 t_expect_status "read-only fs: list still works" 0 "$V" -f "$FULL/relayers.tdb" list
 t_expect "read-only fs: store untouched" "$before" "$(fingerprint "$FULL/relayers.tdb")"
 if [ -x "$M" ]; then

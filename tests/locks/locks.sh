@@ -111,9 +111,8 @@ run_case() {
 	done
 	# check --repair repairs only what check finds broken, so it is a
 	# reader while the store is sound.
-	# KNOWN BUG (reported, fix in vsmtprelay/report.c cmd_check): a busy
-	# check is taken for corruption and a repair is tried, so "check
-	# --repair" waits twice (about 10 s) and suggests a needless repair.
+	# Regression (fixed in 5e875e4): a busy check was taken for corruption
+	# and a repair tried, so "check --repair" waited twice (about 10 s).
 	for c in list dump check repair; do
 		expect_result "$label: vsmtprelay $c" "$readers" "$T_TMP/r.$c"
 	done
