@@ -252,9 +252,12 @@ enum relay_status relay_store_check(struct relay_store *store,
 	if (checked != 0) {
 		if (store->timer.expired)
 			return store_tdb_failure(store, err, "checking");
+		/* tdb_check does not always set an error code. */
 		return store_fail(err, RELAY_FOREIGN, store->path,
-			    "integrity check failed: %s",
-			    tdb_errorstr(store->tdb));
+				  "integrity check failed: %s",
+				  tdb_error(store->tdb) == TDB_SUCCESS
+					  ? "leaked space or damaged records"
+					  : tdb_errorstr(store->tdb));
 	}
 	return RELAY_OK;
 }

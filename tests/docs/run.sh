@@ -160,7 +160,7 @@ check_vsmtprelay_options() {
 }
 
 code_exit_statuses() {
-	awk '/^int relay_status_exit_code/, /^}/' "$ROOT/core/store.c" |
+	awk '/^int relay_status_exit_code/, /^}/' "$ROOT/core/store_error.c" |
 		grep -o 'return [0-9]*' | awk '{ print $2 }'
 	grep -ohE '(return|code =) [0-9]+;' "$ROOT"/vsmtprelay/*.c | grep -oE '[0-9]+'
 	awk '$1 == "#define" && $2 == "EXIT_USAGE" { print $3 }' "$ROOT/vsmtprelay/commands.h"
