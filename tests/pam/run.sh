@@ -25,6 +25,14 @@ for file in "$(dirname "$0")"/services/*; do
 	    -e "s|@TMP@|$T_TMP|g" "$file" > "$services/$(basename "$file")"
 done
 
+# The module exports PAM's entry points and nothing else (the version
+# script), so the core it links cannot clash with the host's symbols.
+exported=$(nm -D --defined-only "$RELAYERS_BUILD/pam_relayers.so" |
+	awk '$2 ~ /^[TDBR]$/ { print $3 }' | sort | tr '\n' ' ')
+t_expect "the module exports only pam_sm_* hooks" \
+	"pam_sm_acct_mgmt pam_sm_authenticate pam_sm_close_session pam_sm_open_session pam_sm_setcred " \
+	"$exported"
+
 # An ASan build must have its runtime loaded before pam_wrapper.
 preload=libpam_wrapper.so
 if [ -n "${ASAN_RUNTIME:-}" ]; then preload="$ASAN_RUNTIME $preload"; fi
