@@ -179,10 +179,19 @@ static enum relay_status attach(struct relay_store *store, int access,
 			    "file was replaced while opening");
 	tdb_setalarm_sigptr(store->tdb, &store->timer.expired);
 	if (!has_marker(store)) {
-		if (tdb_error(store->tdb) == TDB_ERR_NOEXIST)
+		enum TDB_ERROR code = tdb_error(store->tdb);
+
+		if (code == TDB_ERR_NOEXIST)
 			return store_fail(err, RELAY_FOREIGN, store->path,
-				    "a tdb but not a relay store (no marker); "
-				    "left untouched");
+					  "a tdb but not a relay store (no "
+					  "marker); left untouched");
+		/* The header was sound, so a record tdb cannot read
+		 * means a damaged hash table or record area. */
+		if (code == TDB_ERR_IO || code == TDB_ERR_CORRUPT)
+			return store_fail(err, RELAY_FOREIGN, store->path,
+					  "corrupt: its records cannot be read "
+					  "(tdb: %s); left untouched",
+					  tdb_errorstr(store->tdb));
 		return store_tdb_failure(store, err, "reading the marker");
 	}
 	return RELAY_OK;
