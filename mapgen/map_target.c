@@ -107,8 +107,7 @@ static mode_t new_map_mode(void)
 }
 
 /* The private file takes the old map's owner, group and mode before a
- * byte is written, so that the rename changes nothing but the content.
- * chown comes first: it clears set-id bits that chmod then restores. */
+ * byte is written, so that the rename changes nothing but the content. */
 static int give_attributes(struct map_target *target, const struct stat *old,
 			   bool exists, struct map_failure *failure)
 {
@@ -128,7 +127,9 @@ static int give_attributes(struct map_target *target, const struct stat *old,
 				"owner %u:%u: %s", target->path,
 				(unsigned)old->st_uid, (unsigned)old->st_gid,
 				strerror(errno));
-	if (fchmod(target->temp_fd, old->st_mode & 07777) != 0)
+	/* The old mode, but never one that lets others write the map
+	 * (that would make them relays) and never a set-id bit. */
+	if (fchmod(target->temp_fd, old->st_mode & 0755) != 0)
 		goto failed;
 	return 0;
 failed:

@@ -122,6 +122,10 @@ t_expect "owner, group and mode survive the replacement" "644 65534 8" \
 [ "$(stat -c %i "$D/new.db")" != "$inode" ] && t_ok "the map was replaced by rename (new inode)" ||
 	t_fail "the map was replaced by rename (new inode)"
 no_temps "replacement" "$D"
+chmod 0666 "$D/new.db"
+t_expect_status "replace a map others could write" 0 mg -o "$D/new"
+t_expect "the new map drops the write bits for group and others" 644 \
+	"$(stat -c '%a' "$D/new.db")"
 
 # --- failures leave the old map intact -------------------------------------
 mg -o "$MAP"
