@@ -1,5 +1,5 @@
 # Load: eight processes log in at once through the real module while
-# vsmtprelay expire (and mapgen --watch, once built) run beside them.
+# vsmtprelay expire and mapgen --watch run beside them.
 # pam-logins and its helper are shared with the crash, lock and hostile
 # suites, which name them by path.
 PAM_LOGIN_LIB_OBJS := $(call objects_of,tests/lib/pam_login.c)
