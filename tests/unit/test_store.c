@@ -281,23 +281,28 @@ static void expect_unchanged(const char *path, struct file_image *before)
 	before->bytes = NULL;
 }
 
-/* The names in dir, space-separated, for exact comparison. */
+static int no_dots(const struct dirent *e)
+{
+	return strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+}
+
+/* The names in dir, sorted and space-separated, for exact comparison:
+ * readdir's order differs from one file system to the next. */
 static void list_dir(const char *dir, char *out, size_t outlen)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
+	struct dirent **names;
+	int count = scandir(dir, &names, no_dots, alphasort);
 	size_t used = 0;
 
-	assert_non_null(d);
+	assert_true(count >= 0);
 	out[0] = '\0';
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
+	for (int i = 0; i < count; i++) {
 		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
-					 used ? " " : "", e->d_name);
+					 used ? " " : "", names[i]->d_name);
 		assert_true(used < outlen);
+		free(names[i]);
 	}
-	closedir(d);
+	free(names);
 }
 
 static void expect_dir(const char *dir, const char *names)
