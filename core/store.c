@@ -81,7 +81,8 @@ static enum relay_status put_guarded(struct relay_store *store,
 
 	if (!store_retry_bounded(store, try_chainlock, &attempt))
 		return store_fail(err, RELAY_BUSY, store->path,
-			    "store busy: no lock within %u ms", store->timeout_ms);
+				  "store busy: no lock within %u ms",
+				  store->timeout_ms);
 	if (tdb_store(store->tdb, key, store_text(value, len), TDB_REPLACE) != 0)
 		status = store_tdb_failure(store, err, "storing");
 	tdb_chainunlock(store->tdb, key);
@@ -137,14 +138,14 @@ enum relay_status relay_store_get(struct relay_store *store,
 	if (value.dptr == NULL) {
 		if (tdb_error(store->tdb) == TDB_ERR_NOEXIST)
 			return store_fail(err, RELAY_NOT_FOUND, store->path,
-				    "%s: no such entry", key_text);
+					  "%s: no such entry", key_text);
 		return store_tdb_failure(store, err, "reading");
 	}
 	status = store_parse_value(value, stamp);
 	free(value.dptr);
 	if (status != RELAY_OK)
 		return store_fail(err, status, store->path,
-			    "%s: stored time is not a number", key_text);
+				  "%s: stored time is not a number", key_text);
 	return RELAY_OK;
 }
 
@@ -164,8 +165,8 @@ enum relay_status relay_store_delete(struct relay_store *store,
 	if (deleted == 0)
 		return RELAY_OK;
 	if (tdb_error(store->tdb) == TDB_ERR_NOEXIST)
-		return store_fail(err, RELAY_NOT_FOUND, store->path, "%s: no such entry",
-			    key_text);
+		return store_fail(err, RELAY_NOT_FOUND, store->path,
+				  "%s: no such entry", key_text);
 	return store_tdb_failure(store, err, "deleting");
 }
 

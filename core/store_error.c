@@ -7,8 +7,8 @@
 
 enum relay_status store_fail(struct relay_error *err, enum relay_status status,
 			     const char *path, const char *fmt, ...)
-{
-	va_list ap;
+			     {
+			     va_list ap;
 	int used;
 
 	err->status = status;

@@ -67,14 +67,14 @@ static enum relay_status inspect(const char *path, int access, int *fd,
 			return store_fail(err, RELAY_MISSING, path, "no such file");
 		if (errno == ELOOP)
 			return store_fail(err, RELAY_INSECURE, path,
-				    "is a symbolic link; refusing to follow it");
+					  "is a symbolic link; refusing to follow it");
 		if (errno == EINVAL)
 			return store_fail(err, RELAY_INSECURE, path,
-				    "not a regular file");
+					  "not a regular file");
 		int saved = errno;	/* the caller tells EACCES apart */
 
 		store_fail(err, RELAY_FAILED, path, "cannot open%s: %s",
-		     access == O_RDWR ? " for writing" : "", strerror(saved));
+			   access == O_RDWR ? " for writing" : "", strerror(saved));
 		errno = saved;
 		return RELAY_FAILED;
 	}
@@ -83,7 +83,7 @@ static enum relay_status inspect(const char *path, int access, int *fd,
 	if (pread(*fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
 	    memcmp(head, TDB_MAGIC, sizeof(head)) != 0)
 		return store_fail(err, RELAY_FOREIGN, path,
-			    "not a relay store (no tdb header); left untouched");
+				  "not a relay store (no tdb header); left untouched");
 	return RELAY_OK;
 }
 
@@ -125,7 +125,7 @@ static enum relay_status create_store(struct relay_store *store,
 		if (saved != EEXIST)
 			unlink(tmp);
 		return store_fail(err, saved == ENOENT ? RELAY_MISSING : RELAY_FAILED,
-			    store->path, "cannot create: %s", strerror(saved));
+				  store->path, "cannot create: %s", strerror(saved));
 	}
 	if (tdb_store(scratch.tdb, store_marker_key(),
 		      store_text(MARKER_VALUE, sizeof(MARKER_VALUE) - 1),
@@ -133,8 +133,8 @@ static enum relay_status create_store(struct relay_store *store,
 		tdb_close(scratch.tdb);
 		unlink(tmp);
 		return store_fail(err, RELAY_FAILED, store->path,
-			    "cannot create: writing the marker failed "
-			    "(is the disk full?)");
+				  "cannot create: writing the marker failed "
+				  "(is the disk full?)");
 	}
 	tdb_close(scratch.tdb);
 	linked = link(tmp, store->path);
@@ -142,7 +142,7 @@ static enum relay_status create_store(struct relay_store *store,
 		int saved = errno;
 		unlink(tmp);
 		return store_fail(err, RELAY_FAILED, store->path, "cannot create: %s",
-			    strerror(saved));
+				  strerror(saved));
 	}
 	unlink(tmp);
 	return RELAY_OK;	/* ours, or a racing creator's: open it next */
@@ -157,8 +157,8 @@ static enum relay_status attach(struct relay_store *store, int access,
 	if (access == O_RDWR &&
 	    !store_retry_bounded(store, claim_open_lock, &inspected_fd))
 		return store_fail(err, RELAY_BUSY, store->path,
-			    "store busy: another process holds its open lock "
-			    "(waited %u ms)", store->timeout_ms);
+				  "store busy: another process holds its open lock "
+				  "(waited %u ms)", store->timeout_ms);
 	store->tdb = open_tdb(store, access, 0);
 	store->unlocked = access == O_RDONLY;
 	if (store->tdb == NULL) {
@@ -167,16 +167,16 @@ static enum relay_status attach(struct relay_store *store, int access,
 		 * unknown layout (ENOSYS). */
 		if (errno == EIO || errno == EINVAL || errno == ENOSYS)
 			return store_fail(err, RELAY_FOREIGN, store->path,
-				    "not a valid tdb file (truncated or corrupt); "
-				    "left untouched");
+					  "not a valid tdb file (truncated or "
+					  "corrupt); left untouched");
 		return store_fail(err, RELAY_FAILED, store->path, "cannot open: %s",
-			    strerror(errno));
+				  strerror(errno));
 	}
 	/* The file opened must be the one inspected, not a swapped one. */
 	if (fstat(tdb_fd(store->tdb), &st) != 0 ||
 	    st.st_dev != inspected->st_dev || st.st_ino != inspected->st_ino)
 		return store_fail(err, RELAY_INSECURE, store->path,
-			    "file was replaced while opening");
+				  "file was replaced while opening");
 	tdb_setalarm_sigptr(store->tdb, &store->timer.expired);
 	if (!has_marker(store)) {
 		enum TDB_ERROR code = tdb_error(store->tdb);

@@ -113,7 +113,7 @@ enum relay_status relay_store_snapshot(struct relay_store *store,
 	if (raw.out_of_memory) {
 		free(raw.bytes);
 		return store_fail(err, RELAY_FAILED, store->path,
-			    "out of memory copying the store");
+				  "out of memory copying the store");
 	}
 	decode_raw(&raw, fn, context, &not_entries);
 	free(raw.bytes);
