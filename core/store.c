@@ -129,12 +129,9 @@ enum relay_status relay_store_get(struct relay_store *store,
 	TDB_DATA key = store_key(addr, key_text), value;
 	enum relay_status status;
 
-	/* Inside a transaction every lock is held already. */
-	if (!store->in_transaction)
-		store_guard_begin(store);
+	store_guard_begin(store);
 	value = tdb_fetch(store->tdb, key);
-	if (!store->in_transaction)
-		store_guard_end(store);
+	store_guard_end(store);
 	if (value.dptr == NULL) {
 		if (tdb_error(store->tdb) == TDB_ERR_NOEXIST)
 			return store_fail(err, RELAY_NOT_FOUND, store->path,
@@ -157,11 +154,9 @@ enum relay_status relay_store_delete(struct relay_store *store,
 	TDB_DATA key = store_key(addr, key_text);
 	int deleted;
 
-	if (!store->in_transaction)
-		store_guard_begin(store);
+	store_guard_begin(store);
 	deleted = tdb_delete(store->tdb, key);
-	if (!store->in_transaction)
-		store_guard_end(store);
+	store_guard_end(store);
 	if (deleted == 0)
 		return RELAY_OK;
 	if (tdb_error(store->tdb) == TDB_ERR_NOEXIST)

@@ -7,6 +7,10 @@
 
 void store_guard_begin(struct relay_store *store)
 {
+	/* A transaction holds the whole store already: nothing can wait,
+	 * and prune's per-entry calls would pay for a timer each. */
+	if (store->in_transaction)
+		return;
 	if (!relay_lock_timer_arm(&store->timer, store->timeout_ms))
 		store->timer.expired = 0;
 	if (store->tdb != NULL)
@@ -15,6 +19,8 @@ void store_guard_begin(struct relay_store *store)
 
 void store_guard_end(struct relay_store *store)
 {
+	if (store->in_transaction)
+		return;
 	relay_lock_timer_disarm(&store->timer);
 	if (store->tdb != NULL)
 		tdb_setalarm_sigptr(store->tdb, NULL);
