@@ -4,7 +4,8 @@
 #   make check      every test suite, then again under ASan/UBSan
 #   make demo       the main job on this machine, step by step
 #   make bench      figures, never pass/fail
-#   make install    PREFIX, DESTDIR, PAMDIR as usual
+#   make install    PREFIX, DESTDIR, PAMDIR as usual; make uninstall
+#   make deb        the Debian packages, into build/deb/
 #
 # Each part of the tree adds its own targets in its build.mk.
 
@@ -48,7 +49,7 @@ SANITIZED_CHECKS :=
 BENCHES :=
 INSTALLS :=
 
-.PHONY: all check check-suites check-sanitized demo bench install deps clean
+.PHONY: all check check-suites check-sanitized demo bench install uninstall deps deps-build clean
 all:
 
 # Each build.mk adds to the lists above.
@@ -58,7 +59,9 @@ include $(sort $(wildcard tests/*/build.mk))
 
 all: $(PROGRAMS)
 
-$(OBJ)/%.o: %.c
+# A fresh machine has no compiler yet: the build subset of the one list
+# comes first (order-only, so it never forces a rebuild).
+$(OBJ)/%.o: %.c | deps-build
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -66,6 +69,12 @@ $(OBJ)/%.o: %.c
 
 deps:
 	@scripts/ensure-deps
+
+# debian/rules sets ENSURE_DEPS=true: dpkg-checkbuilddeps has checked the
+# same packages there, and a package build must not call apt-get.
+ENSURE_DEPS ?= scripts/ensure-deps
+deps-build:
+	@$(ENSURE_DEPS) build
 
 # Suites run one after another so that a failure names its suite.
 check: deps
@@ -80,6 +89,11 @@ check-sanitized: $(SANITIZED_CHECKS)
 bench: deps all $(BENCHES)
 
 install: all $(INSTALLS)
+
+# Removes what make install put under DESTDIR/PREFIX (every part's
+# INSTALLS, whatever they are); keeps the store.  scripts/uninstall says how.
+uninstall:
+	@scripts/uninstall "$(MAKE)" "$(DESTDIR)"
 
 clean:
 	rm -rf build
