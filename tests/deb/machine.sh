@@ -2,6 +2,8 @@
 # the end: the two packages (an installed one is repacked from dpkg's
 # database and reinstalled), every file they ship that was already there,
 # the store's directory and the map.  Sourced by run.sh.
+# One thing a repack cannot give back: dpkg then takes an edited conffile
+# as the package's own (the file's content is put back all the same).
 
 DEB_PACKAGES="libpam-relayers relayers-mta"
 # Paths the packages' maintainer scripts (or their units) make or delete.
@@ -28,7 +30,9 @@ deb_repack() {
 		[ ! -e "/var/lib/dpkg/info/$pkg.$f" ] || cp -p "/var/lib/dpkg/info/$pkg.$f" "$dir/DEBIAN/$f"
 	done
 	dpkg -L "$pkg" | while read -r f; do
-		[ -d "$f" ] && [ ! -L "$f" ] && { mkdir -p "$dir$f"; continue; }
+		# A directory, or a symlink to one such as usrmerge's /lib: a
+		# directory in the package, never a link to write through.
+		[ -d "$f" ] && { mkdir -p "$dir$f"; continue; }
 		[ -e "$f" ] || [ -L "$f" ] || continue
 		mkdir -p "$dir$(dirname "$f")" && cp -a "$f" "$dir$f"
 	done

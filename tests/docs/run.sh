@@ -4,7 +4,9 @@
 #  - vsmtprelay.8 names exactly the commands --help lists and the exit
 #    codes the code returns; pam_relayers.8 exactly the options options.c
 #    accepts, its defaults and which hooks record;
-#  - make install puts every page in man8 and the module in libpam's dir;
+#  - make install puts every page in man8 and the module in libpam's dir,
+#    the units with its own sbin paths, and a /usr/local/bin/vsmtprelay
+#    link that runs the seed's crontab line; make uninstall undoes it;
 #  - examples/cron.d/relayers is a valid cron.d file whose job expires
 #    day-old entries with the installed vsmtprelay.
 # Each checker is also run on a broken copy, to show it can fail.
@@ -389,6 +391,51 @@ if install_into "$T_TMP/root-usr" PREFIX=/usr; then
 else
 	t_fail "make install PREFIX=/usr succeeds" "$(tail -n 5 "$T_TMP/install.log")"
 fi
+
+# --- make install: the seed's crontab path, the units; make uninstall ------
+
+if [ -d "$R/usr/local/sbin" ]; then
+	t_expect "make install links /usr/local/bin/vsmtprelay to sbin" /usr/local/sbin/vsmtprelay \
+		"$(readlink "$R/usr/local/bin/vsmtprelay")"
+	# The seed's root crontab line, its absolute path as it is, with the
+	# installed /usr/local bind-mounted in a private mount namespace.
+	S0=$T_TMP/seed.tdb
+	"$V" -f "$S0" add 192.0.2.1 $(( $(date +%s) - 1441 * 60 ))
+	"$V" -f "$S0" add 192.0.2.2
+	timeout 30 unshare -m sh -c "mount --bind '$R/usr/local' /usr/local &&
+		/usr/local/bin/vsmtprelay -f '$S0' expire 1440"
+	t_expect "the seed's line /usr/local/bin/vsmtprelay expire 1440 runs" 0 $?
+	t_expect "and expires the day-old entry" 192.0.2.2 "$("$V" -f "$S0" dump | cut -f1)"
+	for unit in "$ROOT"/examples/systemd/*.service "$ROOT"/examples/systemd/*.socket \
+		    "$ROOT"/examples/systemd/*.timer; do
+		[ -e "$unit" ] || continue
+		got=$R/usr/local/lib/systemd/system/$(basename "$unit")
+		t_expect "make install puts $(basename "$unit") in \$(PREFIX)/lib/systemd/system, sbin paths its own" \
+			"$(sed 's|/usr/sbin/|/usr/local/sbin/|g' "$unit")" "$(cat "$got" 2>&1)"
+	done
+	mkdir -p "$R/etc/pam.d"
+	echo 'account  optional  pam_relayers.so' >"$R/etc/pam.d/dovecot"
+	if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL timeout 300 make -s -C "$ROOT" \
+			BUILD="$RELAYERS_BUILD" DESTDIR="$R" uninstall >"$T_TMP/uninstall.log" 2>&1; then
+		t_fail "make uninstall refuses while a PAM service names the module"
+	else
+		t_expect_match "make uninstall refuses while a PAM service names the module" \
+			'dovecot' "$(cat "$T_TMP/uninstall.log")"
+	fi
+	rm "$R/etc/pam.d/dovecot"
+	mkdir -p "$R/var/lib/relayers" && cp "$S0" "$R/var/lib/relayers/relayers.tdb"
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL timeout 300 make -s -C "$ROOT" \
+		BUILD="$RELAYERS_BUILD" DESTDIR="$R" uninstall >"$T_TMP/uninstall.log" 2>&1
+	t_expect "make uninstall succeeds once the PAM line is gone" 0 $?
+	t_expect "make uninstall leaves only the store" ./var/lib/relayers/relayers.tdb \
+		"$(cd "$R" && find . \( -type f -o -type l \) | sort | paste -sd' ')"
+fi
+R2=$T_TMP/root-usr
+t_expect "PREFIX=/usr makes no bin/vsmtprelay link" no \
+	"$([ -e "$R2/usr/bin/vsmtprelay" ] || [ -L "$R2/usr/bin/vsmtprelay" ] && echo yes || echo no)"
+t_expect "PREFIX=/usr puts the units in systemd's own directory, unchanged" \
+	"$(cd "$ROOT/examples/systemd" && cat *.service *.timer)" \
+	"$(cd "$R2$(pkg-config --variable=systemdsystemunitdir systemd)" && cat *.service *.timer 2>&1)"
 
 # --- examples/cron.d/relayers ----------------------------------------------
 
