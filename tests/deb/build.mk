@@ -8,5 +8,5 @@ CHECKS += check-deb
 
 .PHONY: check-deb
 check-deb:
-	@scripts/ensure-deps build deb
+	@scripts/ensure-deps build deb check
 	RELAYERS_BUILD=$(BUILD) timeout 900 tests/deb/run.sh
