@@ -57,6 +57,8 @@ deb_record() {
 		printf '%s\n' "$paths" | tar -c -p -P -f "$T_TMP/saved-files.tar" -T - 2>/dev/null
 		DEB_SAVED_TAR=$T_TMP/saved-files.tar
 	fi
+	DEB_HAD_ETC_MAIL=""
+	[ ! -d /etc/mail ] || DEB_HAD_ETC_MAIL=1
 	DEB_RECORDED=1
 }
 
@@ -79,5 +81,6 @@ deb_restore() {
 	# shellcheck disable=SC2086
 	[ -z "$DEB_SAVED_DEBS" ] || dpkg -i --force-confold $DEB_SAVED_DEBS >/dev/null
 	[ -z "$DEB_SAVED_TAR" ] || tar -x -p -P -f "$DEB_SAVED_TAR"
+	[ -n "$DEB_HAD_ETC_MAIL" ] || rmdir /etc/mail 2>/dev/null || true
 	DEB_RECORDED=""
 }

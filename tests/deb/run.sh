@@ -147,7 +147,7 @@ else t_fail "a login through pam_relayers.so succeeds" "$(cat "$T_TMP/pam.out")"
 t_expect "libpam loaded the module (no dlopen error)" "" \
 	"$(grep -i 'dlopen\|faulty' "$T_TMP/pam.out")"
 t_expect "the login is recorded in the packaged store" 192.0.2.7 \
-	"$(vsmtprelay dump 2>&1 | cut -f1)"
+	"$(/usr/sbin/vsmtprelay dump 2>&1 | cut -f1)"
 t_expect "the store is root's, mode 0600" "root:root 600" \
 	"$(stat -c '%U:%G %a' /var/lib/relayers/relayers.tdb 2>&1)"
 
@@ -162,14 +162,17 @@ t_expect "/etc/cron.d/relayers is a conffile" /etc/cron.d/relayers \
 if cmp -s "$ROOT/examples/cron.d/relayers" /etc/cron.d/relayers; then
 	t_ok "/etc/cron.d/relayers is examples/cron.d/relayers"
 else t_fail "/etc/cron.d/relayers is examples/cron.d/relayers"; fi
-vsmtprelay add 192.0.2.99 $(( $(date +%s) - 2 * 86400 ))
+/usr/sbin/vsmtprelay add 192.0.2.99 $(( $(date +%s) - 2 * 86400 ))
 cron_path=$(sed -n 's/^PATH=//p' /etc/cron.d/relayers)
 cron_cmd=$(grep -vE '^[[:space:]]*(#|$)|^[A-Za-z_]+=' /etc/cron.d/relayers | awk '{ $1=$2=$3=$4=$5=$6=""; print }')
-t_expect "the cron job finds the packaged vsmtprelay" /usr/sbin/vsmtprelay \
+# A make install into /usr/local comes first on the file's PATH, by design.
+want=/usr/sbin/vsmtprelay
+[ ! -x /usr/local/sbin/vsmtprelay ] || want=/usr/local/sbin/vsmtprelay
+t_expect "the cron job finds the packaged vsmtprelay (or a /usr/local one)" "$want" \
 	"$(env -i PATH="$cron_path" sh -c 'command -v vsmtprelay')"
 timeout 30 env -i SHELL=/bin/sh HOME=/root PATH="$cron_path" /bin/sh -c "$cron_cmd"
 t_expect "the cron job expires the old entry, keeps the login" 192.0.2.7 \
-	"$(vsmtprelay dump | cut -f1 | paste -sd' ')"
+	"$(/usr/sbin/vsmtprelay dump | cut -f1 | paste -sd' ')"
 
 # The units: in systemd's directory, verified, rated, not enabled.
 units=$(dpkg -L libpam-relayers relayers-mta | grep '^/lib/systemd/system/.*\.\(service\|socket\|timer\)$' | sort)
@@ -201,7 +204,7 @@ S=$T_TMP/sendmail
 sendmail_write_mc "$S" 25 "$S/relayers" 30
 sed -i "s|^include(\`$SENDMAIL_HACK')dnl\$|HACK(\`relayers')dnl|" "$S/test.mc"
 t_expect "the test .mc names HACK(\`relayers')" 1 "$(grep -c "^HACK(\`relayers')dnl" "$S/test.mc")"
-mapgen -o "$S/relayers"
+/usr/sbin/mapgen -o "$S/relayers"
 if sendmail_build_cf "$S/test.mc" "$S/test.cf" 2>"$T_TMP/m4.err"; then
 	t_ok "HACK(\`relayers') builds with Debian's sendmail-cf"
 	t_expect "the built .cf relays for the logged-in client" '$# OK' \
@@ -216,7 +219,7 @@ fi
 
 # As the watcher would have: its state directory and the map it wrote.
 mkdir -p /etc/mail /var/lib/relayers-mapgen
-mapgen -o /etc/mail/relayers
+/usr/sbin/mapgen -o /etc/mail/relayers
 deb_apt remove relayers-mta libpam-relayers >"$T_TMP/apt.log" 2>&1
 t_expect "apt-get remove: libpam-relayers keeps its conffile only" config-files \
 	"$(dpkg-query -W -f='${db:Status-Status}' libpam-relayers)"
@@ -248,10 +251,10 @@ else
 fi
 pam_login 192.0.2.7
 pam_login 2001:db8::7
-vsmtprelay add 198.51.100.3
-before=$(vsmtprelay dump | cut -f1,2 | sort)
+/usr/sbin/vsmtprelay add 198.51.100.3
+before=$(/usr/sbin/vsmtprelay dump | cut -f1,2 | sort)
 t_expect "the old version's store holds three entries" 3 "$(printf '%s\n' "$before" | grep -c .)"
-mapgen -o /etc/mail/relayers   # by hand: not the watcher's, so it stays
+/usr/sbin/mapgen -o /etc/mail/relayers   # by hand: not the watcher's, so it stays
 if deb_apt install "$LIB" "$MTA" >"$T_TMP/apt.log" 2>&1; then
 	t_ok "upgrade to $(dpkg-deb -f "$LIB" Version) with apt-get install"
 else
@@ -259,8 +262,8 @@ else
 fi
 t_expect "the upgraded package is the new version" "$(dpkg-deb -f "$LIB" Version)" \
 	"$(dpkg-query -W -f='${Version}' libpam-relayers)"
-t_expect "the store's entries survive the upgrade" "$before" "$(vsmtprelay dump | cut -f1,2 | sort)"
-if pam_login 192.0.2.8 && vsmtprelay dump | grep -q '^192\.0\.2\.8'; then
+t_expect "the store's entries survive the upgrade" "$before" "$(/usr/sbin/vsmtprelay dump | cut -f1,2 | sort)"
+if pam_login 192.0.2.8 && /usr/sbin/vsmtprelay dump | grep -q '^192\.0\.2\.8'; then
 	t_ok "logins are recorded after the upgrade"
 else t_fail "logins are recorded after the upgrade" "$(cat "$T_TMP/pam.out")"; fi
 deb_apt purge relayers-mta libpam-relayers >"$T_TMP/apt.log" 2>&1
