@@ -198,6 +198,11 @@ for unit in $units; do
 		echo "  $name: $rating"
 		t_expect_match "systemd-analyze security rates $name OK or better" \
 			'^[0-9.]+ (OK|SAFE)' "$rating" ;;
+	*.socket)
+		# systemd rates services only; a socket's SocketMode= defaults
+		# to 0666, so each one must say who may connect.
+		t_expect_match "$name sets a SocketMode= without write for others" \
+			'^SocketMode=0?[0-7]?[0-7][0-7][0145]$' "$(grep '^SocketMode=' "$unit" | tail -n 1)" ;;
 	esac
 	grep -q '^ExecStart=/usr/local' "$unit" && t_fail "$name runs a /usr/local program"
 done
