@@ -141,7 +141,7 @@ static enum anvil_status parse_ident(struct line_ctx *l, char *ident,
 	user_len = tab_unescape(user, len - (size_t)(user - ident));
 	if (user_len < 0)
 		return refuse(err, l->no, l->copy, l->copy_len,
-			      "bad escape in the user name");
+			      "bad escape or NUL in the user name");
 	s->user = user;
 	*keep = true;
 	return ANVIL_OK;
@@ -171,7 +171,7 @@ static enum anvil_status parse_line(struct line_ctx *l,
 	ident_len = tab_unescape(l->text, (size_t)(tab1 - l->text));
 	if (ident_len < 0)
 		return refuse(err, l->no, l->copy, l->copy_len,
-			      "bad escape in the ident");
+			      "bad escape or NUL in the ident");
 	status = parse_ident(l, l->text, (size_t)ident_len, out, &s, &keep, err);
 	if (status != ANVIL_OK || !keep)
 		return status;
