@@ -216,7 +216,7 @@ mock generate 1000
 t0=$(date +%s%N)
 t_expect_status "1,000 sessions from 1,000 addresses" 0 refresh -v
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-echo "refresh-mock: 1,000 sessions added in $ms ms"
+echo "$T_SUITE: 1,000 sessions added in $ms ms"
 t_expect_match "... all added" '1000 addresses: 1000 added' "$T_OUT"
 t_expect "... all in the store" 1001 "$("$V" -f "$S" dump | wc -l)"
 if [ -z "${SANITIZE:-}" ]; then
@@ -235,5 +235,46 @@ holder_stop
 unchanged "1,000 sessions with one address locked (one transaction)"
 t_expect_status "once the lock is gone, all 1,000 are refreshed" 0 refresh -v
 t_expect_match "... in one run" '1000 addresses: 0 added, 1000 refreshed' "$T_OUT"
+
+# --- examples/cron.d/relayers-refresh and the systemd timer --------------------
+CRON=examples/cron.d/relayers-refresh
+jobs=$(grep -vE '^[[:space:]]*(#|$)|^[A-Za-z_]+=' "$CRON")
+t_expect "the cron file holds one job" 1 "$(printf '%s\n' "$jobs" | grep -c .)"
+read -r c_min c_hour c_dom c_mon c_dow c_user c_cmd <<<"$jobs"
+t_expect "... every minute, as root" "* * * * * root" "$c_min $c_hour $c_dom $c_mon $c_dow $c_user"
+t_expect "... running vsmtprelay refresh" "vsmtprelay refresh" "$c_cmd"
+# The job in cron's bare environment, the file's PATH re-rooted at a tree
+# holding vsmtprelay where make install puts it; -f and --anvil aim it at
+# this suite's store and mock.
+C=$T_TMP/cron-root
+mkdir -p "$C/usr/local/sbin" && cp "$V" "$C/usr/local/sbin/vsmtprelay"
+cron_path=$(sed -n 's/^PATH=//p' "$CRON" | tr ':' '\n' | sed "s|^|$C|" | paste -sd:)
+answer 'imap/192.0.2.88/cron\t101\t1\n\n'
+timeout 30 env -i SHELL=/bin/sh HOME=/root PATH="$cron_path" \
+	/bin/sh -c "vsmtprelay -f '$S' ${c_cmd#vsmtprelay } --anvil '$SOCK'"
+t_expect "the cron job exits 0" 0 $?
+[ -n "$(stamp_of 192.0.2.88)" ] && t_ok "... and records the session" || t_fail "... and records the session"
+
+UNIT=examples/systemd/relayers-refresh.service
+TIMER=examples/systemd/relayers-refresh.timer
+t_expect "the timer runs every minute" "OnCalendar=minutely" "$(grep '^OnCalendar=' "$TIMER")"
+t_expect "the service runs vsmtprelay refresh" "ExecStart=/usr/local/sbin/vsmtprelay refresh" \
+	"$(grep '^ExecStart=' "$UNIT")"
+if command -v systemd-analyze >/dev/null && [ "$(id -u)" = 0 ]; then
+	out=$(systemd-analyze security --offline=true --threshold=20 "$UNIT" 2>&1)
+	t_expect "systemd-analyze security rates the service 2 or better (OK)" 0 $?
+	echo "$T_SUITE: $(printf '%s\n' "$out" | grep 'Overall exposure')"
+	# --threshold counts tenths: 20 is an exposure of 2.0.
+	# verify wants the ExecStart binary and the Documentation= page where
+	# they are installed: a private mount namespace puts them there.
+	mkdir -p "$T_TMP/man/man8" && cp docs/vsmtprelay.8 "$T_TMP/man/man8/"
+	out=$(timeout 60 unshare -m sh -c 'mount --make-rprivate / &&
+		mount --bind "$1" /usr/local/sbin &&
+		MANPATH="$2": systemd-analyze verify "$3" "$4"' sh \
+		"$C/usr/local/sbin" "$T_TMP/man" "$UNIT" "$TIMER" 2>&1)
+	t_expect "systemd-analyze verify is clean for the service and the timer" "0 []" "$? [$out]"
+else
+	echo "skip $T_SUITE: systemd-analyze checks need systemd-analyze and root"
+fi
 
 t_done
