@@ -36,7 +36,7 @@ mock() {
 	mock_stop
 	"$PY" "$MOCK" "$SOCK" "$@" > "$T_TMP/mock.out" 2>&1 &
 	MOCK_PID=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 600); do	# python starts slowly on a loaded machine
 		grep -q ready "$T_TMP/mock.out" 2>/dev/null && return 0
 		sleep 0.05
 	done
@@ -213,15 +213,22 @@ done
 # --- 1,000 sessions: one transaction, quickly -------------------------------
 fresh_store
 mock generate 1000
+# CPU seconds (bash's time: user + system), which the machine's load does
+# not stretch as it stretches the wall clock; both are printed.
 t0=$(date +%s%N)
-t_expect_status "1,000 sessions from 1,000 addresses" 0 refresh -v
+TIMEFORMAT='%3U %3S'
+{ time refresh -v > "$T_TMP/out" 2> "$T_TMP/err"; } 2> "$T_TMP/cpu"
+status=$?
+unset TIMEFORMAT
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-echo "$T_SUITE: 1,000 sessions added in $ms ms"
-t_expect_match "... all added" '1000 addresses: 1000 added' "$T_OUT"
+cpu_ms=$(awk '{ printf "%d", ($1 + $2) * 1000 }' "$T_TMP/cpu")
+echo "$T_SUITE: 1,000 sessions added in $ms ms wall, $cpu_ms ms CPU"
+t_expect "1,000 sessions from 1,000 addresses" 0 "$status"
+t_expect_match "... all added" '1000 addresses: 1000 added' "$(cat "$T_TMP/out")"
 t_expect "... all in the store" 1001 "$("$V" -f "$S" dump | wc -l)"
 if [ -z "${SANITIZE:-}" ]; then
-	[ "$ms" -lt 1000 ] && t_ok "... well under a second ($ms ms)" ||
-		t_fail "... well under a second" "$ms ms"
+	[ "$cpu_ms" -lt 500 ] && t_ok "... in well under a second of CPU ($cpu_ms ms)" ||
+		t_fail "... in well under a second of CPU" "$cpu_ms ms"
 fi
 # One transaction: a writer holding the chain lock of one of the addresses
 # (the last anvil lists) makes the refresh write none of the 1,000, not 999.
