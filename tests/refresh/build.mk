@@ -6,7 +6,7 @@ CHECKS += check-refresh
 SANITIZED_CHECKS += check-refresh-mock
 
 .PHONY: check-refresh check-refresh-mock
-check-refresh: check-refresh-mock $(PAM_MODULE) $(VSMTPRELAY) $(MAPGEN)
+check-refresh: check-refresh-mock $(PAM_MODULE) $(VSMTPRELAY) $(MAPGEN) $(E2E_HOLD_LOCK)
 	RELAYERS_BUILD=$(BUILD) timeout 300 tests/refresh/run.sh
 
 check-refresh-mock: $(VSMTPRELAY) $(LOCK_HOLDER)
