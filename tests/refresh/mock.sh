@@ -34,6 +34,9 @@ t_at_exit holder_stop
 # mock MODE [ARG]: a fresh mock anvil at $SOCK, once it listens.
 mock() {
 	mock_stop
+	# Removed first: the new mock's redirection may run after the wait
+	# below has begun, which would then read the old mock's "ready".
+	rm -f "$T_TMP/mock.out"
 	"$PY" "$MOCK" "$SOCK" "$@" > "$T_TMP/mock.out" 2>&1 &
 	MOCK_PID=$!
 	for _ in $(seq 600); do	# python starts slowly on a loaded machine
@@ -200,9 +203,10 @@ unchanged "missing, stopped and untrusted anvil sockets"
 # --- a busy store -----------------------------------------------------------
 answer 'imap/192.0.2.66/u\t101\t1\n\n'
 for mode in lockall transaction; do
+	rm -f "$T_TMP/held"
 	"$HOLDER" "$S" "$mode" > "$T_TMP/held" &
 	HOLDER_PID=$!
-	for _ in $(seq 100); do grep -q held "$T_TMP/held" && break; sleep 0.05; done
+	for _ in $(seq 400); do grep -q held "$T_TMP/held" && break; sleep 0.05; done
 	snapshot
 	t_expect_status "a store held busy ($mode): 75 (EX_TEMPFAIL)" 75 refresh
 	t_expect_match "... says busy" 'busy' "$T_ERR"
@@ -233,9 +237,10 @@ fi
 # One transaction: a writer holding the chain lock of one of the addresses
 # (the last anvil lists) makes the refresh write none of the 1,000, not 999.
 sleep 1
+rm -f "$T_TMP/held"
 "$HOLDER" "$S" chainlock:10.0.3.231 > "$T_TMP/held" &
 HOLDER_PID=$!
-for _ in $(seq 100); do grep -q held "$T_TMP/held" && break; sleep 0.05; done
+for _ in $(seq 400); do grep -q held "$T_TMP/held" && break; sleep 0.05; done
 snapshot
 t_expect_status "1,000 sessions, one address's chain locked: 75" 75 refresh
 holder_stop

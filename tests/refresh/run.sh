@@ -31,7 +31,7 @@ hold() { # NAME PROTOCOL PORT SOURCE...: a session that stays, until unhold
 		> "$T_TMP/hold.$name" 2>&1 &
 	echo $! > "$T_TMP/hold.$name.pid"
 	HOLDERS="$HOLDERS $name"
-	for _ in $(seq 200); do
+	for _ in $(seq 400); do
 		grep -Eq '^(all|not all) ready$' "$T_TMP/hold.$name" && break
 		sleep 0.05
 	done
