@@ -211,6 +211,8 @@ static void report(const struct client *clients, size_t count, int64_t now)
 		       c->sessions == 1 ? "" : "s");
 		if (c->outcome == CLIENT_REFRESHED)
 			printf("; was %lld s old", (long long)(now - c->old_stamp));
+		else if (c->outcome == CLIENT_PINNED && c->old_stamp == now)
+			printf("; already stamped now");
 		else if (c->outcome == CLIENT_PINNED)
 			printf("; stamped %lld, not moved back",
 			       (long long)c->old_stamp);
