@@ -217,6 +217,30 @@ expire() {
 	echo "expire: ${SECONDS_TAKEN}s, peak RSS ${PEAK} KiB; $("$VSMTPRELAY" -f "$store" dump | wc -l) entries left"
 }
 
+# vsmtprelay refresh against a MOCK anvil socket (tests/refresh/mock_anvil.py)
+# listing 1000 sessions: 1000 real IMAP sessions are too heavy for a bench.
+refresh_sessions() {
+	section "vsmtprelay refresh of 1000 sessions (mock anvil), one transaction each run"
+	mkdir -p "$D/anvil" && chmod 0755 "$D/anvil"
+	rm -f "$D/anvil/anvil"
+	/usr/bin/python3 "$HERE/../tests/refresh/mock_anvil.py" "$D/anvil/anvil" generate 1000 \
+		> "$D/mock.out" 2>&1 &
+	mock=$!
+	for _ in $(seq 100); do grep -q ready "$D/mock.out" && break; sleep 0.05; done
+	cp "$D/export.tdb" "$D/refresh-big.tdb"
+	for store in "$D/s0.tdb" "$D/refresh-big.tdb"; do
+		entries=$("$VSMTPRELAY" -f "$store" dump | wc -l)
+		for pass in "first run" "a second later"; do
+			[ "$pass" = "first run" ] || sleep 1	# a new second: every stamp moves
+			run_timed "$VSMTPRELAY" -f "$store" refresh --anvil "$D/anvil/anvil" -v
+			echo "store of $entries entries, $pass: ${SECONDS_TAKEN}s," \
+				"peak RSS ${PEAK} KiB; $(tail -n 1 "$D/last.out" | sed 's/.*addresses: //; s/;.*//')"
+		done
+	done
+	kill "$mock" 2>/dev/null || true
+	wait "$mock" 2>/dev/null || true
+}
+
 latency() {
 	section "login -> relay latency (mapgen --watch)"
 	RELAYERS_BUILD=$B timeout 300 "$HERE/../tests/e2e/latency.sh" ||
@@ -231,6 +255,7 @@ concurrency
 login_memory
 exporters
 expire
+refresh_sessions
 instructions
 latency
 section "done in $(( $(date +%s) - began ))s; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -28,3 +28,12 @@ fuzz: $(FUZZ_BINS)
 CHECKS += check-fuzz-smoke
 check-fuzz-smoke: $(FUZZ_BINS)
 	fuzz/run.sh $(BUILD) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGET_NAMES)
+
+# vsmtprelay refresh's parser of Dovecot anvil's answer (a socket's text).
+FUZZ_TARGET_NAMES += anvil
+fuzz check-fuzz-smoke: $(BUILD)/fuzz/fuzz_anvil
+$(BUILD)/fuzz/fuzz_anvil: fuzz/fuzz_anvil.c vsmtprelay/anvil_parse.c \
+		vsmtprelay/anvil.h $(FUZZ_CODE) $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(ALL_CPPFLAGS) -Ivsmtprelay -o $@ $< \
+		vsmtprelay/anvil_parse.c $(FUZZ_CODE)

@@ -14,5 +14,6 @@ int cmd_expire(const char *store, int argc, char **argv);
 int cmd_list(const char *store, int argc, char **argv);
 int cmd_dump(const char *store, int argc, char **argv);
 int cmd_check(const char *store, int argc, char **argv);
+int cmd_refresh(const char *store, int argc, char **argv);
 
 #endif

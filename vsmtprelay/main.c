@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "anvil.h"
 #include "commands.h"
 #include "escape.h"
 #include "store.h"
@@ -23,6 +24,7 @@ static const struct command commands[] = {
 	{ "list", 0, 1, cmd_list },
 	{ "dump", 0, 0, cmd_dump },
 	{ "check", 0, 1, cmd_check },
+	{ "refresh", 0, 5, cmd_refresh },
 };
 
 static void usage(FILE *out)
@@ -39,11 +41,16 @@ static void usage(FILE *out)
 		"    list [n]         show every old entry (or those older than n minutes)\n"
 		"    dump             show every entry, future-stamped ones included\n"
 		"    check [--repair] verify the store (and reclaim leaked space)\n"
+		"    refresh [opts]   restamp every client Dovecot says is logged in\n"
+		"\n"
+		"refresh's opts: --exclude cidr[,cidr...] (default: loopback, as the module;\n"
+		"'' excludes nothing), --anvil path (default %s),\n"
+		"-v (print what changed).\n"
 		"\n"
 		"Old means not stamped in the future.  Output lines are\n"
 		"ADDRESS<TAB>SECONDS, the input format of makemap(8).\n"
 		"The store is %s unless -f names another.\n",
-		RELAY_VERSION, RELAY_DEFAULT_STORE);
+		RELAY_VERSION, ANVIL_DEFAULT_PATH, RELAY_DEFAULT_STORE);
 }
 
 static const struct command *find_command(const char *name)

@@ -166,6 +166,11 @@ code_exit_statuses() {
 		grep -o 'return [0-9]*' | awk '{ print $2 }'
 	grep -ohE '(return|code =) [0-9]+;' "$ROOT"/vsmtprelay/*.c | grep -oE '[0-9]+'
 	awk '$1 == "#define" && $2 == "EXIT_USAGE" { print $3 }' "$ROOT/vsmtprelay/commands.h"
+	# New code returns sysexits(3) names: their numbers from the header.
+	grep -ohE '(return|code =) EX_[A-Z]+;' "$ROOT"/vsmtprelay/*.c | grep -oE 'EX_[A-Z]+' |
+		sort -u | while read -r name; do
+			awk -v n="$name" '$1 == "#define" && $2 == n { print $3 }' /usr/include/sysexits.h
+		done
 }
 
 check_vsmtprelay_exit_status() {
@@ -184,6 +189,12 @@ check_vsmtprelay_figures() {
 	busy=$(( $(header_value "$ROOT/vsmtprelay/commands.h" CLI_TIMEOUT_MS) / 1000 ))
 	grep -qF -- "$store" <<<"$text" || { echo "default store $store missing"; problems=1; }
 	grep -q "$busy seconds" <<<"$text" || { echo "busy wait of $busy seconds missing"; problems=1; }
+	anvil_wait=$(( $(header_value "$ROOT/vsmtprelay/anvil.h" ANVIL_TIMEOUT_MS) / 1000 ))
+	anvil_path=$(sed -n 's/^#define ANVIL_DEFAULT_PATH "\(.*\)"$/\1/p' "$ROOT/vsmtprelay/anvil.h")
+	grep -q "within $anvil_wait seconds" <<<"$text" ||
+		{ echo "refresh's wait of $anvil_wait seconds for anvil missing"; problems=1; }
+	grep -qF -- "default $anvil_path" <<<"$text" ||
+		{ echo "refresh's default socket $anvil_path missing"; problems=1; }
 	return $problems
 }
 

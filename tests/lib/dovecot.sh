@@ -10,6 +10,8 @@
 # Dovecot runs as root, as it does on a mail host, with Debian's own
 # dovecot and dovenull users for its internal and login processes.  The
 # mail user is a static userdb entry (nobody), so no account is needed.
+# DOVECOT_AUTH_CACHE_SIZE (default 0) and DOVECOT_PASSDB_ARGS (default
+# "dovecot") turn the auth cache on, e.g. "cache_key=%u dovecot" and 1M.
 
 dovecot_write_config() {
 	local dir=$1 pam_dir=$2 imap_port=$3 pop3_port=$4
@@ -27,7 +29,7 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 # No cache: every login must reach PAM (a cached login refreshes nothing).
-auth_cache_size = 0
+auth_cache_size = ${DOVECOT_AUTH_CACHE_SIZE:-0}
 # PAM through pam_wrapper, with service files from PAM_WRAPPER_SERVICE_DIR.
 # Every process that starts with PAM_WRAPPER=1 takes one of pam_wrapper's
 # 62 /tmp/pam.X slots (and exits when none is free), so only the auth
@@ -38,7 +40,7 @@ first_valid_uid = 1
 mail_location = maildir:~/Maildir
 passdb {
   driver = pam
-  args = dovecot
+  args = ${DOVECOT_PASSDB_ARGS:-dovecot}
 }
 userdb {
   driver = static
