@@ -127,6 +127,7 @@ int main(int argc, char **argv)
 	store_view_reopen(&view, 0);
 	rd_log(LOG_INFO, "serving %s as uid %u, up to %u connections",
 	       opt.store_path, (unsigned)geteuid(), opt.max_connections);
+	rd_log_serving();
 	status = server_run(&config, &listeners, &view);
 	store_view_close(&view);
 	listeners_close(&listeners);

@@ -55,7 +55,7 @@ static void usage(FILE *out)
 		"                           (default %d)\n"
 		"  -v, --verbose            log every lookup, and to stderr\n"
 		"  --help, --version\n",
-		RELAY_DEFAULT_STORE, RELAYERSD_DEFAULT_LISTEN + strlen("unix:"),
+		RELAY_DEFAULT_STORE, RELAYERSD_DEFAULT_SOCKET,
 		RELAYERSD_LISTEN_MAX, RELAYERSD_DEFAULT_SOCKET_MODE,
 		RELAYERSD_DEFAULT_MAX_CONNECTIONS, RELAYERSD_DEFAULT_IDLE_TIMEOUT,
 		RELAYERSD_DEFAULT_REQUEST_TIMEOUT);
