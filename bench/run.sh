@@ -217,6 +217,25 @@ expire() {
 	echo "expire: ${SECONDS_TAKEN}s, peak RSS ${PEAK} KiB; $("$VSMTPRELAY" -f "$store" dump | wc -l) entries left"
 }
 
+# relayersd: lookups through its socket at each store size, 1, 8 and 64
+# clients each with one request in flight; the server's memory after.
+relayersd_lookups() {
+	section "relayersd lookups through its unix socket (3 s each)"
+	if [ ! -x "$B/relayersd" ]; then echo "relayersd: not built"; return; fi
+	for n in 0 "$MID" "$BIG"; do
+		sock=$D/relayersd.sock
+		"$B/relayersd" -f "$D/s$n.tdb" --listen "unix:$sock" 2>"$D/relayersd.err" &
+		pid=$!
+		i=0
+		while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+		for c in 1 8 64; do
+			"$B/bench/relayersd_bench" "$sock" "$c" 3 "$n" || echo "relayersd_bench failed"
+		done
+		echo "  relayersd RSS after: $(awk '/^VmRSS/ { print $2, $3 }' "/proc/$pid/status")"
+		kill -TERM "$pid"; wait "$pid" || true
+	done
+}
+
 latency() {
 	section "login -> relay latency (mapgen --watch)"
 	RELAYERS_BUILD=$B timeout 300 "$HERE/../tests/e2e/latency.sh" ||
@@ -231,6 +250,7 @@ concurrency
 login_memory
 exporters
 expire
+relayersd_lookups
 instructions
 latency
 section "done in $(( $(date +%s) - began ))s; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -327,7 +327,9 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	"$V" -f "$US" add 192.0.2.7 "$STAMP" >/dev/null
 	"$V" -f "$US" add 192.0.2.50 100 >/dev/null
 	chgrp "$NG" "$US" && chmod 0640 "$US"
-	if start u -f "$US" --user nobody --listen "unix:$U/run/socketmap"; then
+	dropped() { grep -q 'serving .* as uid' "$T_TMP/u.log"; }
+	if start u -f "$US" --user nobody --listen "unix:$U/run/socketmap" &&
+	   wait_for "$START_LIMIT" dropped; then
 		t_ok "as root with --user nobody, it starts"
 		status=$(cat "/proc/$PID_u/status")
 		nuid=$(id -u nobody) ngid=$(id -g nobody)
@@ -378,4 +380,8 @@ done <"$T_TMP/long_idle.out"
 
 name=a stop; t_expect "the main server exits 0 on SIGTERM" 0 $?
 [ ! -e "$A" ] && t_ok "and removes its socket" || t_fail "and removes its socket"
+if [ -n "${RELAYERSD_VALGRIND_DIR:-}" ]; then
+	t_expect "valgrind: no errors and no leaks in any server run" "" \
+		"$(cat "$RELAYERSD_VALGRIND_DIR"/*.log 2>/dev/null | head -n 20)"
+fi
 t_done
