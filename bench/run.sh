@@ -231,7 +231,8 @@ relayersd_lookups() {
 		for c in 1 8 64; do
 			"$B/bench/relayersd_bench" "$sock" "$c" 3 "$n" || echo "relayersd_bench failed"
 		done
-		echo "  relayersd RSS after: $(awk '/^VmRSS/ { print $2, $3 }' "/proc/$pid/status")"
+		# The store is mapped: file pages count in RSS, private ones do not grow.
+		echo "  relayersd after: $(awk '/^(VmRSS|RssAnon|RssFile)/ { printf "%s %s %s  ", $1, $2, $3 }' "/proc/$pid/status")"
 		kill -TERM "$pid"; wait "$pid" || true
 	done
 }
