@@ -5,7 +5,8 @@
 CHECKS += check-relayersd check-relayersd-valgrind
 SANITIZED_CHECKS += check-relayersd
 
-RELAYERSD_SUITE_DEPS := $(RELAYERSD) $(VSMTPRELAY) $(MAPGEN_POSTFIX)/.unpacked
+RELAYERSD_SUITE_DEPS := $(RELAYERSD) $(VSMTPRELAY) $(LOCK_HOLDER) \
+	$(MAPGEN_POSTFIX)/.unpacked
 
 .PHONY: check-relayersd check-relayersd-valgrind
 check-relayersd: $(RELAYERSD_SUITE_DEPS)

@@ -116,6 +116,11 @@ def t_keys():
              ("a key with a NUL", "192.0.2.7\0", "NOTFOUND "),
              ("a key with a trailing space", "192.0.2.7 ", "NOTFOUND "),
              ("a key of 400 bytes", "1" * 400, "NOTFOUND "),
+             # check_client_access also tries the host name, its parent
+             # domains and the address with octets stripped.
+             ("a network prefix Postfix tries", "192.0.2", "NOTFOUND "),
+             ("a shorter prefix", "192", "NOTFOUND "),
+             ("an IPv6 prefix Postfix tries", "2001:db8:0:0:0:0:0", "NOTFOUND "),
              ("a v4-mapped key", "::ffff:192.0.2.7", "OK " + STAMP),
              ("sendmail's ipv6:-tagged v4-mapped key", "ipv6:::ffff:192.0.2.7",
               "OK " + STAMP)]

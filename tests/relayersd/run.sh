@@ -188,6 +188,20 @@ proto "$A" many_idle 1000
 t_expect_match "malformed requests are logged, not one line each" \
 	'malformed request' "$(cat "$T_TMP/a.log")"
 
+# --- a writer holding the whole store (root takes tdb's read locks) ----------------
+"$RELAYERS_BUILD/tests/lock-holder" "$S" lockall >"$T_TMP/held" 2>&1 &
+HOLDER=$!
+wait_for 5 grep -q held "$T_TMP/held"
+began=$(ms_now)
+reply=$(ask "$A" 192.0.2.7)
+took=$(($(ms_now) - began))
+t_expect "a store locked by a writer answers TEMP (busy)" "TEMP relay store busy" "$reply"
+[ "$took" -lt 2000 ] && t_ok "and within the lock timeout ($took ms)" ||
+	t_fail "and within the lock timeout" "$took ms"
+kill "$HOLDER"; wait "$HOLDER" 2>/dev/null
+t_expect "the lock gone, the entry is found again" "OK $STAMP" "$(ask "$A" 192.0.2.7)"
+t_expect_match "the busy store was logged" 'busy' "$(grep 'answering TEMP' "$T_TMP/a.log")"
+
 # --- the store's faults and changes while serving --------------------------------
 mkdir -m 0755 "$T_TMP/c"
 C=$T_TMP/c/socketmap
