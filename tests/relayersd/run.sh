@@ -383,6 +383,31 @@ else
 	echo "skip $T_SUITE: the privilege drop needs root and a user nobody"
 fi
 
+# --- the example systemd units ------------------------------------------------------
+UNITS=$(cd "$(dirname "$0")/../.." && pwd)/examples/systemd
+if command -v systemd-analyze >/dev/null; then
+	# Here the binary is the one under test and no manual is installed.
+	mkdir -p "$T_TMP/units"
+	sed "s|^ExecStart=/usr/sbin/relayersd|ExecStart=$D|; /^Documentation=/d" \
+		"$UNITS/relayersd.service" >"$T_TMP/units/relayersd.service"
+	sed '/^Documentation=/d' "$UNITS/relayersd.socket" >"$T_TMP/units/relayersd.socket"
+	out=$(systemd-analyze verify "$T_TMP/units/relayersd.socket" \
+		"$T_TMP/units/relayersd.service" 2>&1)
+	t_expect "systemd-analyze verify: the units are clean" "0 " "$? $out"
+	out=$(systemd-analyze security --offline=true --threshold=49 \
+		"$T_TMP/units/relayersd.service" 2>&1)
+	t_expect_match "systemd-analyze security rates the service OK or better" \
+		'Overall exposure level for relayersd.service: [0-4]\.[0-9] (SAFE|OK)' "$out"
+else
+	t_fail "systemd-analyze is installed (deps/debian-packages: systemd)"
+fi
+t_expect "the socket unit is not world-connectable" "0660" \
+	"$(sed -n 's/^SocketMode=//p' "$UNITS/relayersd.socket")"
+t_expect_match "the socket unit names a group" '^SocketGroup=[a-z]' \
+	"$(grep '^SocketGroup=' "$UNITS/relayersd.socket")"
+t_expect "the service keeps no capability" "CapabilityBoundingSet=" \
+	"$(grep '^CapabilityBoundingSet' "$UNITS/relayersd.service")"
+
 # --- sendmail's long session, begun at the start -------------------------------------
 wait "$LONG_IDLE"
 while IFS= read -r line; do
