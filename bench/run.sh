@@ -235,6 +235,10 @@ relayersd_lookups() {
 		echo "  relayersd after: $(awk '/^(VmRSS|RssAnon|RssFile)/ { printf "%s %s %s  ", $1, $2, $3 }' "/proc/$pid/status")"
 		kill -TERM "$pid"; wait "$pid" || true
 	done
+	# The floor an MTA pays today: the same keys in the exported map.
+	if [ -x "$MAPGEN" ] && "$MAPGEN" -f "$D/s$BIG.tdb" -o "$D/floor"; then
+		"$B/bench/bdb_lookup" "$D/floor.db" 3 "$BIG" || echo "bdb_lookup failed"
+	fi
 }
 
 latency() {
