@@ -119,6 +119,12 @@ pq() {
 # --- the request parser, case by case ---------------------------------------
 t_cmocka ${RUNNER:+$RUNNER} "$RELAYERS_BUILD/tests/relayersd/test_request"
 
+# --- what it links -----------------------------------------------------------
+libs=$(ldd "$D" 2>/dev/null | awk '{ print $1 }')
+t_expect_match "relayersd links tdb (the store)" 'libtdb' "$libs"
+t_expect "and no Berkeley DB, PAM or systemd library" "" \
+	"$(printf '%s\n' "$libs" | grep -E 'libdb|libpam|libsystemd' || true)"
+
 # --- usage -------------------------------------------------------------------
 t_expect_status "--help" 0 "$D" --help
 t_expect_match "--help shows the synopsis" \
