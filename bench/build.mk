@@ -6,6 +6,10 @@ BENCH_DIR := $(BUILD)/bench
 BENCH_LOGIN := $(BENCH_DIR)/login_bench
 BENCH_FILL := $(BENCH_DIR)/store_fill
 BENCH_PROGRAMS := $(BENCH_LOGIN) $(BENCH_FILL)
+# relayersd's lookups through its socket.
+BENCH_RELAYERSD := $(BENCH_DIR)/relayersd_bench
+BENCH_BDB := $(BENCH_DIR)/bdb_lookup
+BENCH_PROGRAMS += $(BENCH_RELAYERSD) $(BENCH_BDB)
 
 BENCH_LOGIN_OBJS := $(call objects_of,bench/login_bench.c bench/pam_login.c \
 	bench/tdb_floor.c bench/samples.c bench/addresses.c)
@@ -24,9 +28,20 @@ $(BENCH_FILL): $(BENCH_FILL_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(BENCH_FILL_OBJS) \
 		$(CORE_LIB) $(TDB_LIBS)
 
+$(BENCH_RELAYERSD): $(call objects_of,bench/relayersd_bench.c bench/samples.c \
+		bench/addresses.c) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(TDB_LIBS)
+
+# The floor beside it: the exported map, read as sendmail reads it.
+$(BENCH_BDB): $(call objects_of,bench/bdb_lookup.c bench/samples.c \
+		bench/addresses.c) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(TDB_LIBS) -ldb-5.3
+
 .PHONY: bench-run check-bench-builds
 check-bench-builds: $(BENCH_PROGRAMS)
 	@echo "bench: programs built (figures come from make bench)"
 
-bench-run: $(BENCH_PROGRAMS) $(PAM_MODULE) $(VSMTPRELAY)
+bench-run: $(BENCH_PROGRAMS) $(PAM_MODULE) $(VSMTPRELAY) $(RELAYERSD) $(MAPGEN)
 	RELAYERS_BUILD=$(BUILD) bench/run.sh

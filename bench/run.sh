@@ -241,6 +241,30 @@ refresh_sessions() {
 	wait "$mock" 2>/dev/null || true
 }
 
+# relayersd: lookups through its socket at each store size, 1, 8 and 64
+# clients each with one request in flight; the server's memory after.
+relayersd_lookups() {
+	section "relayersd lookups through its unix socket (3 s each)"
+	if [ ! -x "$B/relayersd" ]; then echo "relayersd: not built"; return; fi
+	for n in 0 "$MID" "$BIG"; do
+		sock=$D/relayersd.sock
+		"$B/relayersd" -f "$D/s$n.tdb" --listen "unix:$sock" 2>"$D/relayersd.err" &
+		pid=$!
+		i=0
+		while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+		for c in 1 8 64; do
+			"$B/bench/relayersd_bench" "$sock" "$c" 3 "$n" || echo "relayersd_bench failed"
+		done
+		# The store is mapped: file pages count in RSS, private ones do not grow.
+		echo "  relayersd after: $(awk '/^(VmRSS|RssAnon|RssFile)/ { printf "%s %s %s  ", $1, $2, $3 }' "/proc/$pid/status")"
+		kill -TERM "$pid"; wait "$pid" || true
+	done
+	# The floor an MTA pays today: the same keys in the exported map.
+	if [ -x "$MAPGEN" ] && "$MAPGEN" -f "$D/s$BIG.tdb" -o "$D/floor"; then
+		"$B/bench/bdb_lookup" "$D/floor.db" 3 "$BIG" || echo "bdb_lookup failed"
+	fi
+}
+
 latency() {
 	section "login -> relay latency (mapgen --watch)"
 	RELAYERS_BUILD=$B timeout 300 "$HERE/../tests/e2e/latency.sh" ||
@@ -256,6 +280,7 @@ login_memory
 exporters
 expire
 refresh_sessions
+relayersd_lookups
 instructions
 latency
 section "done in $(( $(date +%s) - began ))s; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
