@@ -23,6 +23,8 @@ static const struct command commands[] = {
 	{ "list", 0, 1, cmd_list },
 	{ "dump", 0, 0, cmd_dump },
 	{ "check", 0, 1, cmd_check },
+	{ "who", 0, -1, cmd_who },
+	{ "revoke", 1, 1, cmd_revoke },
 };
 
 static void usage(FILE *out)
@@ -39,9 +41,12 @@ static void usage(FILE *out)
 		"    list [n]         show every old entry (or those older than n minutes)\n"
 		"    dump             show every entry, future-stamped ones included\n"
 		"    check [--repair] verify the store (and reclaim leaked space)\n"
+		"    who [ip...]      show each entry with the user and service that opened it\n"
+		"    revoke user      remove every address that user opened\n"
 		"\n"
 		"Old means not stamped in the future.  Output lines are\n"
-		"ADDRESS<TAB>SECONDS, the input format of makemap(8).\n"
+		"ADDRESS<TAB>SECONDS, the input format of makemap(8); who adds\n"
+		"<TAB>USER<TAB>SERVICE (escaped; - when no login owns the entry).\n"
 		"The store is %s unless -f names another.\n",
 		RELAY_VERSION, RELAY_DEFAULT_STORE);
 }
