@@ -55,13 +55,28 @@ static enum relay_status lock_all(struct relay_store *store,
 	return RELAY_OK;
 }
 
-static enum relay_status write_entry(struct relay_store *store, TDB_DATA key,
-				     int64_t stamp, struct relay_error *err)
+/* Stores a record that is probably new.  TDB_REPLACE walks the chain
+ * twice (to update in place, then to delete) before it allocates;
+ * TDB_INSERT walks it once, and a record that turns out to exist after
+ * all is then replaced as usual. */
+static int store_new(struct tdb_context *tdb, TDB_DATA key, TDB_DATA value)
 {
-	char value[RELAY_STAMP_TEXT_MAX];
-	size_t len = relay_stamp_format(stamp, value);
+	if (tdb_store(tdb, key, value, TDB_INSERT) == 0)
+		return 0;
+	if (tdb_error(tdb) != TDB_ERR_EXISTS)
+		return -1;
+	return tdb_store(tdb, key, value, TDB_REPLACE);
+}
 
-	if (tdb_store(store->tdb, key, store_text(value, len), TDB_REPLACE) != 0)
+static enum relay_status write_entry(struct relay_store *store, TDB_DATA key,
+				     int64_t stamp, bool likely_new,
+				     struct relay_error *err)
+{
+	char text[RELAY_STAMP_TEXT_MAX];
+	TDB_DATA value = store_text(text, relay_stamp_format(stamp, text));
+
+	if ((likely_new ? store_new(store->tdb, key, value)
+			: tdb_store(store->tdb, key, value, TDB_REPLACE)) != 0)
 		return store_tdb_failure(store, err, "storing");
 	return RELAY_OK;
 }
@@ -77,15 +92,21 @@ static int same_value(TDB_DATA key, TDB_DATA data, void *private_data)
 
 /* A re-login by the same account through the same service leaves the
  * owner as it was: reading it costs one chain walk, writing it two and a
- * sequence number bump. */
+ * sequence number bump.  An address new to the account (as its record
+ * says) most likely has no owner yet: then it is inserted directly. */
 static enum relay_status write_owner(struct relay_store *store, TDB_DATA key,
 				     const char *user_code,
-				     const char *service_code,
+				     const char *service_code, bool likely_new,
 				     struct relay_error *err)
 {
 	char text[OWNER_VALUE_MAX];
 	TDB_DATA value = store_owner_value(user_code, service_code, text);
 
+	if (likely_new) {
+		if (store_new(store->tdb, key, value) != 0)
+			return store_tdb_failure(store, err, "storing the owner");
+		return RELAY_OK;
+	}
 	if (tdb_parse_record(store->tdb, key, same_value, &value) == 0)
 		return RELAY_OK;
 	if (tdb_store(store->tdb, key, value, TDB_REPLACE) != 0)
@@ -165,7 +186,9 @@ static enum relay_status write_account(struct relay_store *store, TDB_DATA key,
 	return RELAY_OK;
 }
 
-static void guard_decide(struct account *account, const struct relay_addr *addr,
+/* Returns true when addr is new to the account (and so, most likely, to
+ * the store). */
+static bool guard_decide(struct account *account, const struct relay_addr *addr,
 			 int64_t now, const struct relay_login *login,
 			 struct relay_login_result *result)
 {
@@ -208,6 +231,7 @@ static void guard_decide(struct account *account, const struct relay_addr *addr,
 		active++;
 	}
 	result->count = active;
+	return held < 0;
 }
 
 enum relay_status store_login_guarded(struct relay_store *store,
@@ -225,6 +249,7 @@ enum relay_status store_login_guarded(struct relay_store *store,
 	struct lock_set set = { .count = 0 };
 	struct account *account = NULL;
 	enum relay_status status;
+	bool new_address = false;
 
 	memset(result, 0, sizeof(*result));
 	result->outcome = RELAY_LOGIN_RECORDED;
@@ -247,7 +272,8 @@ enum relay_status store_login_guarded(struct relay_store *store,
 					      : login->max_addrs,
 				      account, err);
 		if (status == RELAY_OK)
-			guard_decide(account, addr, stamp, login, result);
+			new_address = guard_decide(account, addr, stamp, login,
+						   result);
 		/* The account first: should the process die before the
 		 * entry, the guard counts one address too many, never one
 		 * too few. */
@@ -256,11 +282,11 @@ enum relay_status store_login_guarded(struct relay_store *store,
 			status = write_account(store, set.keys[2], account, err);
 	}
 	if (status == RELAY_OK && result->outcome == RELAY_LOGIN_RECORDED)
-		status = write_entry(store, set.keys[0], stamp, err);
+		status = write_entry(store, set.keys[0], stamp, new_address, err);
 	if (status == RELAY_OK && result->outcome == RELAY_LOGIN_RECORDED &&
 	    owned)
 		status = write_owner(store, set.keys[1], user_code, service_code,
-				     err);
+				     new_address, err);
 	unlock_held(&set);
 	free(account);
 	return status;
