@@ -218,6 +218,8 @@ static bool recorded(const char *text, int64_t *stamp)
 	return ok;
 }
 
+static void run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static void run(const char *fmt, ...)
 {
 	char command[1024];
