@@ -87,14 +87,14 @@ make_stores() {
 
 # stack_a: pam_matrix + pam_permit.  stack_b: stack_a + pam_relayers with
 # the guard off; stack_c: the same with the guard on (its defaults).  Logins
-# come from a pool of accounts u0..u499 (login_bench's BENCH_USERS).
+# come from a pool of accounts u0..u498 (login_bench's BENCH_USERS).
 # The peers: stack_a + pam_exec running the script an admin would write.
 write_stacks() {
 	store=$1 conf=$D/conf
 	rm -f "$conf"/*
 	: > "$D/passdb"
 	for s in stack_a stack_b stack_c peer_tdbtool peer_vsmtprelay; do
-		awk -v s="$s" 'BEGIN { for (u = 0; u < 500; u++) print "u" u ":secret:" s }' \
+		awk -v s="$s" 'BEGIN { for (u = 0; u < 499; u++) print "u" u ":secret:" s }' \
 			>> "$D/passdb"
 	done
 	base="auth required $MATRIX passdb=$D/passdb
