@@ -7,14 +7,14 @@
 # Seeds live in fuzz/corpus/<target>/ and are never written to; what the
 # fuzzer learns goes to $(BUILD)/fuzz/corpus/<target>/.  Every crash found
 # is copied into fuzz/regressions/<target>/ and replayed from then on.
-FUZZ_TARGET_NAMES := addr cidr options stamp store_record
+FUZZ_TARGET_NAMES := addr cidr options stamp store_record bookkeeping
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Wall -Wextra
 FUZZ_CODE := core/addr.c core/cidr.c core/stamp.c core/escape.c \
-	pam_relayers/options.c
+	pam_relayers/options.c core/owner.c core/store_format.c
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGET_NAMES))
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_CODE) $(wildcard core/*.h pam_relayers/*.h)
