@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -150,6 +151,20 @@ static void login_ok(const char *service, const char *user, const char *rhost)
 	drain_log();
 }
 
+/* One login in a process of its own: 0 if it succeeded. */
+static int login_in_child(const char *service, const char *user,
+			  const char *rhost)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(login(service, user, rhost) == PAM_SUCCESS ? 0 : 1);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 static int reset(void **state)
 {
 	char msg[8192];
@@ -256,6 +271,10 @@ static void n_recorded_then_refused_with_one_warning(void **state)
 	login_ok("guard3", "alice", "192.0.2.5");
 	login_ok("guard3", "alice", "192.0.2.6");
 	assert_false(recorded("192.0.2.5", NULL));
+	assert_int_equal(warnings(NULL, 0), 0);
+	/* Nor from another process. */
+	assert_int_equal(login_in_child("guard3", "alice", "192.0.2.8"), 0);
+	assert_false(recorded("192.0.2.8", NULL));
 	assert_int_equal(warnings(NULL, 0), 0);
 	/* Other accounts are not held back. */
 	login_ok("guard3", "bob", "192.0.2.5");
