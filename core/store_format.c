@@ -1,5 +1,7 @@
 /* The store's records: a canonical address text as key, ASCII epoch
- * seconds as value, and one marker record that says "relay store". */
+ * seconds as value, and one marker record that says "relay store";
+ * beside them the owner and account records (store_private.h), and
+ * store_is_bookkeeping(), the one test of a valid one. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>

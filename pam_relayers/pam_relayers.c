@@ -5,7 +5,12 @@
  * Every POP/IMAP server calls account management only once the password
  * was right, so that is where the module records; it also records when
  * listed under session.  It never decides anything: every hook returns
- * PAM_IGNORE, and a fault is logged, never passed on to the login. */
+ * PAM_IGNORE, and a fault is logged, never passed on to the login.
+ *
+ * With each address it records who opened it (PAM_USER and the service),
+ * and its guard (max_addrs=, max_addrs_minutes=) leaves a new address
+ * unrecorded once the account has opened max_addrs in the window: the
+ * login still succeeds, and the refusal is logged (bookkeeping.h). */
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <syslog.h>
