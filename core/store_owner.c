@@ -150,13 +150,16 @@ static void account_resize(struct account *account, unsigned capacity)
 	}
 }
 
+/* *found says whether the account had a record (to be replaced) or not
+ * (to be inserted). */
 static enum relay_status read_account(struct relay_store *store, TDB_DATA key,
 				      unsigned capacity, struct account *account,
-				      struct relay_error *err)
+				      bool *found, struct relay_error *err)
 {
 	TDB_DATA value = tdb_fetch(store->tdb, key);
 	bool decoded;
 
+	*found = value.dptr != NULL;
 	if (value.dptr == NULL) {
 		if (tdb_error(store->tdb) != TDB_ERR_NOEXIST)
 			return store_tdb_failure(store, err, "reading the account");
@@ -175,13 +178,14 @@ static enum relay_status read_account(struct relay_store *store, TDB_DATA key,
 }
 
 static enum relay_status write_account(struct relay_store *store, TDB_DATA key,
-				       const struct account *account,
+				       const struct account *account, bool found,
 				       struct relay_error *err)
 {
 	unsigned char bytes[ACCOUNT_VALUE_MAX];
 	TDB_DATA value = store_account_encode(account, bytes);
 
-	if (tdb_store(store->tdb, key, value, TDB_REPLACE) != 0)
+	if ((found ? tdb_store(store->tdb, key, value, TDB_REPLACE)
+		   : store_new(store->tdb, key, value)) != 0)
 		return store_tdb_failure(store, err, "storing the account");
 	return RELAY_OK;
 }
@@ -249,7 +253,7 @@ enum relay_status store_login_guarded(struct relay_store *store,
 	struct lock_set set = { .count = 0 };
 	struct account *account = NULL;
 	enum relay_status status;
-	bool new_address = false;
+	bool new_address = false, account_found = false;
 
 	memset(result, 0, sizeof(*result));
 	result->outcome = RELAY_LOGIN_RECORDED;
@@ -270,7 +274,7 @@ enum relay_status store_login_guarded(struct relay_store *store,
 				      login->max_addrs > RELAY_MAX_ADDRS_LIMIT
 					      ? RELAY_MAX_ADDRS_LIMIT
 					      : login->max_addrs,
-				      account, err);
+				      account, &account_found, err);
 		if (status == RELAY_OK)
 			new_address = guard_decide(account, addr, stamp, login,
 						   result);
@@ -279,7 +283,8 @@ enum relay_status store_login_guarded(struct relay_store *store,
 		 * too few. */
 		if (status == RELAY_OK &&
 		    (result->outcome == RELAY_LOGIN_RECORDED || result->warn))
-			status = write_account(store, set.keys[2], account, err);
+			status = write_account(store, set.keys[2], account,
+					       account_found, err);
 	}
 	if (status == RELAY_OK && result->outcome == RELAY_LOGIN_RECORDED)
 		status = write_entry(store, set.keys[0], stamp, new_address, err);
