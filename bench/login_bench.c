@@ -9,7 +9,8 @@
  *   login_bench floor STORE COUNT FIRST
  *
  * CONFDIR holds the service files stack_a (pam_matrix + pam_permit),
- * stack_b (stack_a + pam_relayers), peer_tdbtool and peer_vsmtprelay
+ * stack_b (stack_a + pam_relayers, guard off), stack_c (stack_a +
+ * pam_relayers with the guard on), peer_tdbtool and peer_vsmtprelay
  * (stack_a + pam_exec).  FIRST numbers the first client address, so
  * that each run logs in from addresses no earlier run used. */
 #include <errno.h>
@@ -49,12 +50,14 @@ static const char *take_client(char text[RELAY_ADDR_TEXT_MAX])
 	return text;
 }
 
+/* Each login comes from a new address, as one of the pool's accounts. */
 static void login_or_die(const char *confdir, const char *service,
 			 struct login_times *t)
 {
-	char rhost[RELAY_ADDR_TEXT_MAX];
+	char rhost[RELAY_ADDR_TEXT_MAX], user[16];
 
-	if (!pam_login_timed(confdir, service, take_client(rhost), t))
+	bench_user_text(next_client, user);
+	if (!pam_login_timed(confdir, service, user, take_client(rhost), t))
 		exit(1);
 }
 
@@ -79,7 +82,7 @@ static long max_rss_kb(void)
 	return ru.ru_maxrss;
 }
 
-enum variant { STACK_A, STACK_B, FLOOR, FLOOR_NOMMAP, VARIANTS };
+enum variant { STACK_A, STACK_B, STACK_C, FLOOR, FLOOR_NOMMAP, VARIANTS };
 
 struct interleaved {
 	struct samples acct[VARIANTS], whole[VARIANTS];
@@ -92,7 +95,7 @@ static const char *const peer_service[2] = { "peer_tdbtool",
 static void run_variant(enum variant v, const char *confdir,
 			const char *store, struct interleaved *r)
 {
-	static const char *const service[] = { "stack_a", "stack_b" };
+	static const char *const service[] = { "stack_a", "stack_b", "stack_c" };
 	struct login_times t;
 
 	if (v == FLOOR || v == FLOOR_NOMMAP) {
@@ -156,6 +159,11 @@ static void print_added_cost(struct interleaved *r)
 	printf("module acct_mgmt / tdb floor (p50): %.2fx; / floor without "
 	       "mmap: %.2fx\n", added_acct / floor_p50,
 	       added_acct / median_us(&r->acct[FLOOR_NOMMAP]));
+	printf("guard on: added acct_mgmt p50 %.1f us; guard on / guard off: "
+	       "%.2fx (goal: at most 1.3x)\n",
+	       median_us(&r->acct[STACK_C]) - median_us(&r->acct[STACK_A]),
+	       (median_us(&r->acct[STACK_C]) - median_us(&r->acct[STACK_A])) /
+		       added_acct);
 	if (r->peer_acct[0].count > 0)
 		printf("pam_exec+tdbtool peer / module (p50 added acct_mgmt): "
 		       "%.0fx\n", peer_added / added_acct);
@@ -180,12 +188,14 @@ static int interleave_main(char **argv)
 	interleave_rounds(confdir, store, rounds, peer_every, &r);
 	samples_print("A acct_mgmt", &r.acct[STACK_A]);
 	samples_print("B acct_mgmt (+pam_relayers)", &r.acct[STACK_B]);
+	samples_print("C acct_mgmt (+pam_relayers, guard)", &r.acct[STACK_C]);
 	samples_print("floor tdb open+store+close", &r.acct[FLOOR]);
 	samples_print("floor with TDB_NOMMAP", &r.acct[FLOOR_NOMMAP]);
 	samples_print("peer tdbtool acct_mgmt", &r.peer_acct[0]);
 	samples_print("peer vsmtprelay acct_mgmt", &r.peer_acct[1]);
 	samples_print("A whole login", &r.whole[STACK_A]);
 	samples_print("B whole login", &r.whole[STACK_B]);
+	samples_print("C whole login", &r.whole[STACK_C]);
 	samples_print("peer tdbtool whole login", &r.peer_whole[0]);
 	samples_print("peer vsmtprelay whole", &r.peer_whole[1]);
 	print_added_cost(&r);

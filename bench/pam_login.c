@@ -7,8 +7,12 @@
 
 #include "samples.h"
 
-#define BENCH_USER "alice"
 #define BENCH_PASSWORD "secret"
+
+void bench_user_text(uint32_t n, char out[16])
+{
+	snprintf(out, 16, "u%u", (unsigned)(n % BENCH_USERS));
+}
 
 /* Answers every hidden prompt with the password; pam_matrix asks once. */
 static int answer_password(int count, const struct pam_message **messages,
@@ -43,14 +47,15 @@ static bool failed(pam_handle_t *pamh, const char *step, int rc)
 }
 
 bool pam_login_timed(const char *confdir, const char *service,
-		     const char *rhost, struct login_times *times)
+		     const char *user, const char *rhost,
+		     struct login_times *times)
 {
 	const struct pam_conv conv = { answer_password, NULL };
 	pam_handle_t *pamh = NULL;
 	uint64_t start = now_ns(), acct_start;
 	int rc;
 
-	rc = pam_start_confdir(service, BENCH_USER, &conv, confdir, &pamh);
+	rc = pam_start_confdir(service, user, &conv, confdir, &pamh);
 	if (rc != PAM_SUCCESS)
 		return failed(NULL, "pam_start_confdir", rc);
 	rc = pam_set_item(pamh, PAM_RHOST, rhost);

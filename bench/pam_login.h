@@ -13,10 +13,17 @@ struct login_times {
 	uint64_t whole_ns;	/* pam_start_confdir to pam_end */
 };
 
-/* Logs user "alice" with password "secret" in through service (a file
+/* The account a login uses: one of BENCH_USERS (u0, u1, ...), each with
+ * password "secret", so that a guard-on stack sees a pool of accounts
+ * that each open a few addresses, as a real site does. */
+#define BENCH_USERS 499	/* prime: no step of the interleaving aliases it */
+void bench_user_text(uint32_t n, char out[16]);
+
+/* Logs user in with password "secret" through service (a file
  * in confdir) from rhost.  False, after saying why on stderr, when any
  * step fails: a benchmark of failing logins would measure nothing. */
 bool pam_login_timed(const char *confdir, const char *service,
-		     const char *rhost, struct login_times *times);
+		     const char *user, const char *rhost,
+		     struct login_times *times);
 
 #endif

@@ -85,20 +85,25 @@ make_stores() {
 	cp "$D/s$BIG.tdb" "$D/expire.tdb"
 }
 
-# stack_a: pam_matrix + pam_permit.  stack_b: stack_a + pam_relayers.
+# stack_a: pam_matrix + pam_permit.  stack_b: stack_a + pam_relayers with
+# the guard off; stack_c: the same with the guard on (its defaults).  Logins
+# come from a pool of accounts u0..u498 (login_bench's BENCH_USERS).
 # The peers: stack_a + pam_exec running the script an admin would write.
 write_stacks() {
 	store=$1 conf=$D/conf
 	rm -f "$conf"/*
 	: > "$D/passdb"
-	for s in stack_a stack_b peer_tdbtool peer_vsmtprelay; do
-		echo "alice:secret:$s" >> "$D/passdb"
+	for s in stack_a stack_b stack_c peer_tdbtool peer_vsmtprelay; do
+		awk -v s="$s" 'BEGIN { for (u = 0; u < 499; u++) print "u" u ":secret:" s }' \
+			>> "$D/passdb"
 	done
 	base="auth required $MATRIX passdb=$D/passdb
 account required $PAMDIR/pam_permit.so"
 	printf '%s\n' "$base" > "$conf/stack_a"
-	printf '%s\naccount optional %s db=%s exclude=\n' "$base" "$MODULE" \
+	printf '%s\naccount optional %s db=%s exclude= max_addrs=0\n' "$base" "$MODULE" \
 		"$store" > "$conf/stack_b"
+	printf '%s\naccount optional %s db=%s exclude= max_addrs=20 max_addrs_minutes=60\n' \
+		"$base" "$MODULE" "$store" > "$conf/stack_c"
 	# shellcheck disable=SC2016 # expanded by the script, not here
 	printf '#!/bin/sh\nexec tdbtool %s store "$PAM_RHOST" "$(date +%%s)"\n' \
 		"$store" > "$D/peer_tdbtool.sh"
@@ -119,10 +124,10 @@ NEXT_CLIENT=0
 take_clients() { FIRST=$NEXT_CLIENT; NEXT_CLIENT=$((NEXT_CLIENT + $1)); }
 
 login_cost() {
-	section "added cost per login (interleaved A, B, floor, floor without mmap; a peer login every $PEER_EVERY rounds)"
+	section "added cost per login (interleaved A, B, C (guard on), floor, floor without mmap; a peer login every $PEER_EVERY rounds)"
 	for n in 0 "$MID" "$BIG"; do
 		write_stacks "$D/s$n.tdb"
-		take_clients $((ROUNDS * 5))
+		take_clients $((ROUNDS * 6))
 		echo "-- store of $n entries"
 		"$LOGIN" interleave "$D/conf" "$D/s$n.tdb" "$ROUNDS" "$PEER_EVERY" "$FIRST"
 	done
@@ -136,7 +141,7 @@ instructions() {
 	count=100
 	for n in 0 "$BIG"; do
 		write_stacks "$D/s$n.tdb"
-		for s in stack_a stack_b; do
+		for s in stack_a stack_b stack_c; do
 			take_clients "$count"
 			UID_WRAPPER_DISABLE_DEEPBIND=1 valgrind --tool=callgrind \
 				--callgrind-out-file="$D/cg.out" \
@@ -162,7 +167,7 @@ instructions() {
 concurrency() {
 	section "$PROCS concurrent login processes, store of $BIG entries"
 	write_stacks "$D/s$BIG.tdb"
-	for s in stack_a stack_b; do
+	for s in stack_a stack_b stack_c; do
 		take_clients $((PROCS * PER_PROC))
 		"$LOGIN" concurrent "$D/conf" "$s" "$PROCS" "$PER_PROC" "$FIRST"
 	done

@@ -121,6 +121,31 @@ enum relay_status relay_store_record(const char *path,
 	return status;
 }
 
+enum relay_status relay_store_record_login(const char *path,
+					   const struct relay_store_options *options,
+					   const struct relay_addr *addr,
+					   int64_t stamp,
+					   const struct relay_login *login,
+					   struct relay_login_result *result,
+					   struct relay_error *err)
+{
+	struct relay_store *store = store_new(path, options, err);
+	enum relay_status status;
+
+	memset(result, 0, sizeof(*result));
+	if (store == NULL)
+		return RELAY_FAILED;
+	store->extra_tdb_flags = TDB_NOMMAP;
+	store_guard_begin(store);
+	status = store_open_guarded(store, options, err);
+	if (status == RELAY_OK)
+		status = store_login_guarded(store, addr, stamp, login, result,
+					     err);
+	store_guard_end(store);
+	relay_store_close(store);
+	return status;
+}
+
 enum relay_status relay_store_get(struct relay_store *store,
 				  const struct relay_addr *addr, int64_t *stamp,
 				  struct relay_error *err)
@@ -225,6 +250,9 @@ static int check_record(TDB_DATA key, TDB_DATA value, void *private_data)
 	int64_t stamp;
 
 	if (store_is_marker(key))
+		return 0;
+	/* Owner and account records are neither entries nor damage. */
+	if (store_has_bookkeeping_prefix(key) && store_is_bookkeeping(key, value))
 		return 0;
 	if (store_decode(key, value, &addr, &stamp))
 		tally->entries++;

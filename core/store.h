@@ -3,7 +3,8 @@
  *
  * Every writer, from PAM login paths to cron, writes at once; tdb's
  * fcntl locks keep them apart.  Nothing here waits on a lock for longer
- * than the timeout the store was opened with. */
+ * than the timeout the store was opened with.  Who opened each address,
+ * and the guard, are in bookkeeping.h. */
 #ifndef RELAYERS_STORE_H
 #define RELAYERS_STORE_H
 

@@ -8,7 +8,9 @@
 #include <sys/types.h>
 #include <tdb.h>
 
+#include "bookkeeping.h"
 #include "lock_timer.h"
+#include "owner.h"
 #include "store.h"
 
 /* A record every relay store holds from birth.  It tells a relay store
@@ -47,6 +49,62 @@ enum relay_status store_parse_value(TDB_DATA value, int64_t *stamp);
 bool store_decode(TDB_DATA key, TDB_DATA value, struct relay_addr *addr,
 		  int64_t *stamp);
 
+/* --- bookkeeping records (store_format.c, see bookkeeping.h) ---
+ * Who opened each address, and each account's recent addresses for the
+ * guard, live in records of their own whose keys begin with "relayers:",
+ * which no canonical address can (they are digits, hex, '.' and ':').
+ *   relayers:by:ADDRESS   USER_CODE <TAB> SERVICE_CODE   (owner.h codes)
+ *   relayers:acct:USER_CODE   the account record below, binary:
+ *     "RLA1", warned (int64, little-endian), capacity (uint32 LE),
+ *     then capacity slots of stamp (int64 LE), family (0 empty, 4, 6)
+ *     and 16 address bytes. */
+#define BOOKKEEPING_PREFIX "relayers:"
+#define OWNER_KEY_PREFIX "relayers:by:"
+#define ACCOUNT_KEY_PREFIX "relayers:acct:"
+#define OWNER_KEY_MAX (sizeof(OWNER_KEY_PREFIX) + RELAY_ADDR_TEXT_MAX)
+#define ACCOUNT_KEY_MAX (sizeof(ACCOUNT_KEY_PREFIX) + RELAY_USER_CODE_MAX)
+#define OWNER_VALUE_MAX (RELAY_USER_CODE_MAX + RELAY_SERVICE_CODE_MAX + 1)
+#define ACCOUNT_MAGIC "RLA1"
+#define ACCOUNT_HEADER_SIZE 16
+#define ACCOUNT_SLOT_SIZE 25
+#define ACCOUNT_VALUE_MAX \
+	(ACCOUNT_HEADER_SIZE + ACCOUNT_SLOT_SIZE * RELAY_MAX_ADDRS_LIMIT)
+
+struct account_slot {
+	int64_t stamp;
+	struct relay_addr addr;	/* family 0: an empty slot */
+};
+
+struct account {
+	int64_t warned;		/* last refusal logged, epoch seconds */
+	unsigned capacity;	/* slots in use or free: max_addrs */
+	struct account_slot slots[RELAY_MAX_ADDRS_LIMIT];
+};
+
+TDB_DATA store_owner_key(const struct relay_addr *addr, char text[OWNER_KEY_MAX]);
+TDB_DATA store_account_key(const char *user_code, char text[ACCOUNT_KEY_MAX]);
+TDB_DATA store_owner_value(const char *user_code, const char *service_code,
+			   char text[OWNER_VALUE_MAX]);
+/* Splits an owner value into its two codes; false if it is malformed. */
+bool store_owner_parse(TDB_DATA value, char user[RELAY_USER_CODE_MAX],
+		       char service[RELAY_SERVICE_CODE_MAX]);
+/* True for a key "relayers:by:ADDRESS"; *addr gets the address. */
+bool store_owner_key_parse(TDB_DATA key, struct relay_addr *addr);
+/* The user code in an account key, or false. */
+bool store_account_key_parse(TDB_DATA key, char user[RELAY_USER_CODE_MAX]);
+TDB_DATA store_account_encode(const struct account *account,
+			      unsigned char bytes[ACCOUNT_VALUE_MAX]);
+bool store_account_decode(TDB_DATA value, struct account *account);
+/* A cheap test that needs no decoding: the key is one of ours (marker,
+ * owner or account record), never an entry. */
+bool store_has_bookkeeping_prefix(TDB_DATA key);
+/* The one test of "a valid bookkeeping record": an owner record whose
+ * key is relayers:by: and a canonical address and whose value is two
+ * valid codes, or an account record whose key is relayers:acct: and a
+ * valid user code and whose value decodes.  A salvage that keeps what
+ * belongs in a relay store keeps these beside the marker and entries. */
+bool store_is_bookkeeping(TDB_DATA key, TDB_DATA value);
+
 /* --- errors (store_error.c) --- */
 
 enum relay_status store_fail(struct relay_error *err, enum relay_status status,
@@ -67,6 +125,16 @@ void store_guard_end(struct relay_store *store);
  * it succeeds or the timeout passes. */
 bool store_retry_bounded(struct relay_store *store, bool (*attempt)(void *arg),
 			 void *arg);
+
+/* --- logins with owners and the guard (store_owner.c) --- */
+
+/* Records one login under the guard already armed. */
+enum relay_status store_login_guarded(struct relay_store *store,
+				      const struct relay_addr *addr,
+				      int64_t stamp,
+				      const struct relay_login *login,
+				      struct relay_login_result *result,
+				      struct relay_error *err);
 
 /* --- opening (store_open.c), with the guard armed --- */
 

@@ -7,7 +7,7 @@
 # Seeds live in fuzz/corpus/<target>/ and are never written to; what the
 # fuzzer learns goes to $(BUILD)/fuzz/corpus/<target>/.  Every crash found
 # is copied into fuzz/regressions/<target>/ and replayed from then on.
-FUZZ_TARGET_NAMES := addr cidr options stamp store_record
+FUZZ_TARGET_NAMES := addr cidr options stamp store_record bookkeeping
 # relayersd's socketmap request parser.
 FUZZ_TARGET_NAMES += socketmap
 FUZZ_CC ?= clang
@@ -16,7 +16,7 @@ FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Wall -Wextra
 FUZZ_CODE := core/addr.c core/cidr.c core/stamp.c core/escape.c \
-	pam_relayers/options.c
+	pam_relayers/options.c core/owner.c core/store_format.c
 FUZZ_CODE += relayersd/request.c
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGET_NAMES))
 

@@ -4,9 +4,12 @@
 #include <string.h>
 
 #include "escape.h"
+#include "bookkeeping.h"
 #include "store.h"
 
-static bool parse_timeout(const char *text, unsigned *out)
+/* Digits only, from min to max. */
+static bool parse_number(const char *text, unsigned min, unsigned max,
+			 unsigned *out)
 {
 	unsigned value = 0;
 
@@ -17,10 +20,15 @@ static bool parse_timeout(const char *text, unsigned *out)
 			return false;
 		value = value * 10 + (unsigned)(*text - '0');
 	}
-	if (value == 0 || value > RELAY_TIMEOUT_MAX_MS)
+	if (value < min || value > max)
 		return false;
 	*out = value;
 	return true;
+}
+
+static bool parse_timeout(const char *text, unsigned *out)
+{
+	return parse_number(text, 1, RELAY_TIMEOUT_MAX_MS, out);
 }
 
 static void complain_about(option_complaint_fn complain, void *context,
@@ -58,6 +66,8 @@ void module_options_parse(int argc, const char **argv,
 	out->store_path = RELAY_DEFAULT_STORE;
 	out->timeout_ms = RELAY_TIMEOUT_DEFAULT_MS;
 	out->exclude_valid = true;
+	out->max_addrs = RELAY_MAX_ADDRS_DEFAULT;
+	out->max_addrs_minutes = RELAY_MAX_ADDRS_MINUTES_DEFAULT;
 	relay_cidr_list_default_exclude(&out->exclude);
 
 	for (int i = 0; i < argc; i++) {
@@ -81,6 +91,17 @@ void module_options_parse(int argc, const char **argv,
 			if (!parse_timeout(arg + 8, &out->timeout_ms))
 				complain_about(complain, context, arg,
 					       "timeout must be 1 to 5000 ms");
+		} else if (strncmp(arg, "max_addrs=", 10) == 0) {
+			if (!parse_number(arg + 10, 0, RELAY_MAX_ADDRS_LIMIT,
+					  &out->max_addrs))
+				complain_about(complain, context, arg,
+					       "max_addrs must be 0 to 256");
+		} else if (strncmp(arg, "max_addrs_minutes=", 18) == 0) {
+			if (!parse_number(arg + 18, 1, RELAY_MAX_ADDRS_MINUTES_MAX,
+					  &out->max_addrs_minutes))
+				complain_about(complain, context, arg,
+					       "max_addrs_minutes must be 1 to "
+					       "10080");
 		} else
 			complain_about(complain, context, arg, "unknown option");
 	}

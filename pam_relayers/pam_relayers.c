@@ -5,12 +5,19 @@
  * Every POP/IMAP server calls account management only once the password
  * was right, so that is where the module records; it also records when
  * listed under session.  It never decides anything: every hook returns
- * PAM_IGNORE, and a fault is logged, never passed on to the login. */
+ * PAM_IGNORE, and a fault is logged, never passed on to the login.
+ *
+ * With each address it records who opened it (PAM_USER and the service),
+ * and its guard (max_addrs=, max_addrs_minutes=) leaves a new address
+ * unrecorded once the account has opened max_addrs in the window: the
+ * login still succeeds, and the refusal is logged (bookkeeping.h). */
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <syslog.h>
+#include <string.h>
 #include <time.h>
 
+#include "bookkeeping.h"
 #include "client_addr.h"
 #include "escape.h"
 #include "options.h"
@@ -72,6 +79,20 @@ static bool find_client(pam_handle_t *pamh, const struct module_options *opt,
 	return true;
 }
 
+/* The line an admin's log watcher matches; pam_relayers(8) gives its
+ * exact form.  At most one a minute per account, across processes. */
+static void warn_refusal(pam_handle_t *pamh, const struct module_options *opt,
+			 const char *text, const char *user,
+			 const char *service,
+			 const struct relay_login_result *result)
+{
+	pam_syslog(pamh, LOG_WARNING,
+		   "relay refused for %s: user \"%s\", service %s, "
+		   "%u addresses in %u minutes (max_addrs=%u)",
+		   text, user, service, result->count, opt->max_addrs_minutes,
+		   opt->max_addrs);
+}
+
 static void record_login(pam_handle_t *pamh, int argc, const char **argv)
 {
 	struct module_options opt;
@@ -82,6 +103,9 @@ static void record_login(pam_handle_t *pamh, int argc, const char **argv)
 	};
 	struct relay_addr addr;
 	struct relay_error err;
+	struct relay_login login;
+	struct relay_login_result result;
+	const char *raw_user = item_text(pamh, PAM_USER);
 	char text[RELAY_ADDR_TEXT_MAX], user[RELAY_ESCAPE_TEXT_MAX],
 		service[RELAY_ESCAPE_TEXT_MAX];
 
@@ -90,13 +114,26 @@ static void record_login(pam_handle_t *pamh, int argc, const char **argv)
 		return;
 	store_opt.timeout_ms = opt.timeout_ms;
 	relay_addr_format(&addr, text);
-	relay_escape_str(item_text(pamh, PAM_USER), user);
+	relay_escape_str(raw_user, user);
 	relay_escape_str(item_text(pamh, PAM_SERVICE), service);
-	if (relay_store_record(opt.store_path, &store_opt, &addr, time(NULL),
-			       &err) != RELAY_OK) {
+	login = (struct relay_login){
+		.user = raw_user,
+		.user_len = raw_user != NULL ? strlen(raw_user) : 0,
+		.service = item_text(pamh, PAM_SERVICE),
+		.max_addrs = opt.max_addrs,
+		.window_minutes = opt.max_addrs_minutes,
+	};
+	if (relay_store_record_login(opt.store_path, &store_opt, &addr,
+				     time(NULL), &login, &result,
+				     &err) != RELAY_OK) {
 		pam_syslog(pamh, LOG_ERR,
 			   "%s not recorded for user \"%s\" (service %s): %s",
 			   text, user, service, err.text);
+		return;
+	}
+	if (result.outcome == RELAY_LOGIN_REFUSED) {
+		if (result.warn)
+			warn_refusal(pamh, &opt, text, user, service, &result);
 		return;
 	}
 	/* The audit trail: who opened the relay for which address. */

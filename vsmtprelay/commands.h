@@ -15,5 +15,7 @@ int cmd_list(const char *store, int argc, char **argv);
 int cmd_dump(const char *store, int argc, char **argv);
 int cmd_check(const char *store, int argc, char **argv);
 int cmd_refresh(const char *store, int argc, char **argv);
+int cmd_who(const char *store, int argc, char **argv);
+int cmd_revoke(const char *store, int argc, char **argv);
 
 #endif

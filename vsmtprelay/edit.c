@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "arguments.h"
+#include "bookkeeping.h"
 #include "cli_store.h"
 #include "prune.h"
 #include "commands.h"
@@ -38,6 +39,10 @@ static enum relay_status delete_each(struct relay_store *store,
 	for (int i = 0; i < count; i++) {
 		enum relay_status status = relay_store_delete(store, &addrs[i], err);
 
+		/* The owner record goes with its entry, or with nothing. */
+		if ((status == RELAY_OK || status == RELAY_NOT_FOUND) &&
+		    relay_store_forget_owner(store, &addrs[i], err) != RELAY_OK)
+			return err->status;
 		if (status == RELAY_NOT_FOUND) {
 			fprintf(stderr, "vsmtprelay: %s\n", err->text);
 			*any_absent = true;
@@ -119,7 +124,9 @@ int cmd_expire(const char *path, int argc, char **argv)
 	if (store == NULL)
 		return code;
 	if (relay_store_prune(store, keep_unexpired, &e, &removed, &err) !=
-	    RELAY_OK)
+	    RELAY_OK ||
+	    relay_store_prune_bookkeeping(store, e.now, e.max_age, &removed,
+					  &err) != RELAY_OK)
 		code = cli_store_error(&err);
 	relay_store_close(store);
 	return code;

@@ -25,6 +25,8 @@ static const struct command commands[] = {
 	{ "dump", 0, 0, cmd_dump },
 	{ "check", 0, 1, cmd_check },
 	{ "refresh", 0, 5, cmd_refresh },
+	{ "who", 0, -1, cmd_who },
+	{ "revoke", 1, 1, cmd_revoke },
 };
 
 static void usage(FILE *out)
@@ -42,13 +44,16 @@ static void usage(FILE *out)
 		"    dump             show every entry, future-stamped ones included\n"
 		"    check [--repair] verify the store (and reclaim leaked space)\n"
 		"    refresh [opts]   restamp every client Dovecot says is logged in\n"
+		"    who [ip...]      show each entry with the user and service that opened it\n"
+		"    revoke user      remove every address that user opened\n"
 		"\n"
 		"refresh's opts: --exclude cidr[,cidr...] (default: loopback, as the module;\n"
 		"'' excludes nothing), --anvil path (default %s),\n"
 		"-v (print what changed).\n"
 		"\n"
 		"Old means not stamped in the future.  Output lines are\n"
-		"ADDRESS<TAB>SECONDS, the input format of makemap(8).\n"
+		"ADDRESS<TAB>SECONDS, the input format of makemap(8); who adds\n"
+		"<TAB>USER<TAB>SERVICE (escaped; - when no login owns the entry).\n"
 		"The store is %s unless -f names another.\n",
 		RELAY_VERSION, ANVIL_DEFAULT_PATH, RELAY_DEFAULT_STORE);
 }

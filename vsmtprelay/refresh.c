@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "anvil.h"
+#include "bookkeeping.h"
 #include "cidr.h"
 #include "cli_store.h"
 #include "commands.h"
@@ -142,10 +143,8 @@ static struct client *clients_of(const struct anvil_sessions *sessions,
 	return all;
 }
 
-/* Writes one client's new time.  The session's user and service are
- * here for the store's user bookkeeping (who opened the relay for whom):
- * once the store API records users, pass c->session->user and
- * c->session->service on from this one place. */
+/* Writes one client's new time, and the session's user and service as
+ * its owner, so that who and revoke see the account that holds it. */
 static enum relay_status refresh_client(struct relay_store *store,
 					struct client *c, int64_t now,
 					struct relay_error *err)
@@ -165,7 +164,9 @@ static enum relay_status refresh_client(struct relay_store *store,
 	} else {
 		c->outcome = CLIENT_REFRESHED;
 	}
-	return relay_store_put(store, &c->addr, now, err);
+	return relay_store_put_owner(store, &c->addr, now, c->session->user,
+				     strlen(c->session->user),
+				     c->session->service, err);
 }
 
 static int write_all(const char *path, struct client *clients, size_t count,

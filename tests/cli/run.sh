@@ -177,4 +177,96 @@ else t_fail "busy store answered within the bound" "${elapsed}s"; fi
 kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
 t_expect_status "store usable once the lock is gone" 0 v add 192.0.2.60
 
+# --- who and revoke: owners beside the entries ----------------------------
+W=$T_TMP/who.tdb
+TOOL=$RELAYERS_BUILD/tests/store-tool
+w() { "$V" -f "$W" "$@"; }
+keys() { "$TOOL" keys "$W" | sort | tr '\n' ' '; }
+t_expect_status "who refuses a bad address" 64 w who 192.0.2.1 bogus
+t_expect_status "revoke needs a user" 64 w revoke
+t_expect_status "revoke takes one user" 64 w revoke alice bob
+t_expect_status "revoke refuses an empty user" 64 w revoke ''
+# A wave-1 store: entries and the marker, nothing else.
+w add 198.51.100.5 1700000005
+t_expect "a store made by add holds the marker and entries only" \
+	"198.51.100.5 relayers:store " "$(keys)"
+t_expect_status "who on a store without owners" 0 w who
+t_expect "an entry without owner shows - and -" "198.51.100.5	1700000005	-	-" "$T_OUT"
+t_expect_status "revoke of a user who opened nothing exits 1" 1 w revoke alice
+t_expect "... and says so" 'revoked 0 addresses opened by "alice"' "$T_OUT"
+# Owners as a front end records them (relay_store_put_owner, in a transaction).
+"$TOOL" put "$W" 198.51.100.1 1700000001 alice dovecot &&
+"$TOOL" put "$W" 198.51.100.2 1700000002 alice imap &&
+"$TOOL" put "$W" 198.51.100.3 1700000003 bob dovecot &&
+"$TOOL" put "$W" 2001:db8::4 1700000004 'al ice	"x"' pop
+t_expect "owners recorded through the core" 0 $?
+t_expect_status "who lists every entry" 0 w who
+t_expect "who: address, time, user, service; escaped" \
+"198.51.100.1	1700000001	alice	dovecot
+198.51.100.2	1700000002	alice	imap
+198.51.100.3	1700000003	bob	dovecot
+198.51.100.5	1700000005	-	-
+2001:db8::4	1700000004	al\x20ice\x09\x22x\x22	pop" "$(printf '%s\n' "$T_OUT" | sort)"
+t_expect_status "who for given addresses, one absent" 1 w who 198.51.100.3 198.51.100.9 2001:DB8::4
+t_expect "who prints the ones found, in order" \
+"198.51.100.3	1700000003	bob	dovecot
+2001:db8::4	1700000004	al\x20ice\x09\x22x\x22	pop" "$T_OUT"
+t_expect_match "who names the absent one" '198\.51\.100\.9: no such entry' "$T_ERR"
+# The wave-1 commands see entries only, exactly as before.
+t_expect "dump prints addresses and times only" \
+"198.51.100.1	1700000001
+198.51.100.2	1700000002
+198.51.100.3	1700000003
+198.51.100.5	1700000005
+2001:db8::4	1700000004" "$(w dump | sort)"
+t_expect "dump reports no skipped records" "" "$(w dump 2>&1 >/dev/null)"
+t_expect "list likewise" "" "$(w list 2>&1 >/dev/null)"
+t_expect "check counts entries only" "$W: ok, 5 entries" "$(w check)"
+if [ -x "$RELAYERS_BUILD/mapgen" ]; then
+	mkdir -p "$T_TMP/wmap"
+	"$RELAYERS_BUILD/mapgen" -f "$W" -o "$T_TMP/wmap/relayers" 2>"$T_TMP/wmap.err"
+	t_expect "mapgen exports with nothing skipped" "0 " \
+		"$? $(grep -i skip "$T_TMP/wmap.err")"
+fi
+# revoke: all of one account, nobody else, exact names only.
+t_expect_status "revoke al matches no one (exact match)" 1 w revoke al
+t_expect_status "revoke alice" 0 w revoke alice
+t_expect "revoke says how many" 'revoked 2 addresses opened by "alice"' "$T_OUT"
+t_expect "alice's addresses and owner records are gone, others stay" \
+	"198.51.100.3 198.51.100.5 2001:db8::4 relayers:by:198.51.100.3 relayers:by:2001:db8::4 relayers:store " \
+	"$(keys)"
+t_expect_status "revoke a name with a tab, quotes and a space" 0 w revoke 'al ice	"x"'
+t_expect "... removes its address" 'revoked 1 addresses opened by "al ice\x09\x22x\x22"' "$T_OUT"
+# delete takes the owner record with the entry.
+t_expect_status "delete an owned entry" 0 w delete 198.51.100.3
+t_expect "delete removed the owner record too" "198.51.100.5 relayers:store " "$(keys)"
+# revoke is one transaction: on a busy store it changes nothing.
+"$TOOL" put "$W" 198.51.100.1 1700000001 alice dovecot
+cp "$W" "$T_TMP/who.before"
+python3 - "$W" "$T_TMP/wlocked" <<'PY' &
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_EX, 0, 168)
+open(sys.argv[2], "w").close()
+time.sleep(30)
+PY
+holder=$!
+for _ in $(seq 50); do [ -e "$T_TMP/wlocked" ] && break; sleep 0.1; done
+t_expect_status "revoke on a locked store gives up" 75 timeout 20 "$V" -f "$W" revoke alice
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+cmp -s "$W" "$T_TMP/who.before" && t_ok "... and leaves the store as it was" ||
+	t_fail "... and leaves the store as it was"
+# expire: orphaned owners and aged account records go with old entries.
+mkdir -p "$T_TMP/wconf"
+"$RELAYERS_BUILD/tests/pam-logins" -d "$T_TMP/wconf" -m "$RELAYERS_BUILD/pam_relayers.so" \
+	-a "db=$W exclude= max_addrs=3" -r 198.51.100.7 >/dev/null 2>&1
+t_expect "a login writes an entry, its owner and the account" \
+	"198.51.100.1 198.51.100.5 198.51.100.7 relayers:acct:alice relayers:by:198.51.100.1 relayers:by:198.51.100.7 relayers:store " \
+	"$(keys)"
+"$TOOL" age "$W" alice 7200
+w add 198.51.100.7 $(( $(date +%s) - 7200 ))
+t_expect_status "expire 60" 0 w expire 60
+t_expect "expire removed the old entries, their owners and the aged account" \
+	"relayers:store " "$(keys)"
+
 t_done

@@ -24,7 +24,7 @@ VICTIM=""
 stop_victim() { [ -n "$VICTIM" ] && kill -KILL "$VICTIM" 2>/dev/null; wait 2>/dev/null; VICTIM=""; }
 t_at_exit stop_victim
 
-"$B/tests/pam-logins" -d "$CONF" -m "$B/pam_relayers.so" -a "db=$STORE exclude= timeout=5000" \
+"$B/tests/pam-logins" -d "$CONF" -m "$B/pam_relayers.so" -a "db=$STORE exclude= timeout=5000 max_addrs=0" \
 	-n 500 -b 1000000 -v "$STORE" >> "$T_TMP/confirmed" 2>/dev/null
 
 # The longest random delay before the kill, per kind of writer (ms).  A

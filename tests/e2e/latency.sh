@@ -20,7 +20,7 @@ N=${1:-30}
 [ "$N" -ge 20 ] 2>/dev/null || { echo "usage: latency.sh [N >= 20]" >&2; exit 64; }
 DIR=$(mktemp -d /tmp/relayers-latency.XXXXXX)
 trap 'chain_down "$DIR"; rm -rf "$DIR"' EXIT
-chain_up "$DIR" "exclude=127.0.0.1" || exit 1
+chain_up "$DIR" "exclude=127.0.0.1 max_addrs=0" || exit 1
 
 : > "$DIR/samples"
 for i in $(seq 1 "$N"); do

@@ -23,6 +23,7 @@ teardown() {
 		uwimap_stop "$T_TMP/uw" "$name"
 	done
 	dovecot_stop "$T_TMP/dovecot-auth"
+	dovecot_stop "$T_TMP/dovecot-guard"
 	chain_down "$T_TMP/chain"
 	pam_wrapper_sweep "$T_TMP"
 }
@@ -57,7 +58,7 @@ login() {
 
 # ---- bring up the chain and the UW servers --------------------------------
 t0=$(date +%s)
-if chain_up "$T_TMP/chain" "exclude=$EXCLUDE timeout=$TIMEOUT_MS"; then
+if chain_up "$T_TMP/chain" "exclude=$EXCLUDE timeout=$TIMEOUT_MS max_addrs=0"; then
 	t_ok "Dovecot, mapgen --watch and sendmail start on loopback"
 else
 	t_fail "the chain starts"; t_done; exit 1
@@ -250,8 +251,50 @@ t_expect "sendmail refuses 127.0.0.12 after expire" 0 $?
 relays_within 127.0.0.21 2
 t_expect "sendmail still relays for 127.0.0.21" 0 $?
 
+# ---- the guard, who and revoke through a real Dovecot ---------------------
+# A Dovecot whose stack caps each account at 3 addresses, sharing the
+# chain's store, so that mapgen and sendmail see what it records.
+GUARD_PASSDB=$T_TMP/guard-passdb
+printf 'carol:secret:dovecot\ndave:secret:dovecot\n' > "$GUARD_PASSDB"
+pam_stack_write examples/pam.d/dovecot "$T_TMP/guard-pam" dovecot "$GUARD_PASSDB" \
+	"$RARGS max_addrs=3"
+DV_GUARD_IMAP=$(chain_free_port) DV_GUARD_POP=$(chain_free_port)
+dovecot_start "$T_TMP/dovecot-guard" "$T_TMP/guard-pam" "$DV_GUARD_IMAP" "$DV_GUARD_POP"
+t_expect "a Dovecot with max_addrs=3 starts" 0 $?
+g0=$(date +%s)
+for n in 1 2 3 4; do
+	t_expect "carol logs in from 127.0.2.$n" OK \
+		"$(login imap "$DV_GUARD_IMAP" carol secret 127.0.2.$n)"
+done
+for n in 1 2 3; do
+	expect_recorded "carol's address 127.0.2.$n is recorded" 127.0.2.$n "$g0"
+done
+expect_absent "the guard keeps carol's fourth address out" 127.0.2.4
+t_expect "dave logs in over POP3 from 127.0.2.9" OK \
+	"$(login pop3 "$DV_GUARD_POP" dave secret 127.0.2.9)"
+expect_recorded "dave is not held back by carol's limit" 127.0.2.9 "$g0"
+t_expect "who names the account and service of each address" \
+	"127.0.2.1 carol dovecot|127.0.2.2 carol dovecot|127.0.2.3 carol dovecot|127.0.2.9 dave dovecot|" \
+	"$("$VSMTPRELAY" -f "$CHAIN_STORE" who 127.0.2.1 127.0.2.2 127.0.2.3 127.0.2.9 |
+		awk -F'\t' '{ printf "%s %s %s|", $1, $3, $4 }')"
+for a in 127.0.2.1 127.0.2.3 127.0.2.9; do
+	relays_within "$a" 10
+	t_expect "sendmail relays for $a before the revocation" 0 $?
+done
+t_expect "vsmtprelay revoke carol" 'revoked 3 addresses opened by "carol"' \
+	"$("$VSMTPRELAY" -f "$CHAIN_STORE" revoke carol)"
+for a in 127.0.2.1 127.0.2.2 127.0.2.3; do
+	relays_within "$a" 10 deny
+	t_expect "sendmail refuses carol's $a once mapgen has exported" 0 $?
+done
+t_expect_match "... with 550" '^550 ' "$(sendmail_rcpt 127.0.2.2 "$CHAIN_SMTP_PORT" "$RCPT")"
+for a in 127.0.2.9 127.0.0.21; do
+	relays_within "$a" 2
+	t_expect "sendmail still relays for $a (another account)" 0 $?
+done
+
 # ---- teardown leaves nothing behind --------------------------------------
-ports="$CHAIN_IMAP_PORT $CHAIN_POP3_PORT $CHAIN_SMTP_PORT $UW_IMAP $UW_POP $UW_IMAP_AUTH $UW_POP_AUTH $UW_IMAP6 $DV_AUTH_IMAP $DV_AUTH_POP"
+ports="$DV_GUARD_IMAP $DV_GUARD_POP $CHAIN_IMAP_PORT $CHAIN_POP3_PORT $CHAIN_SMTP_PORT $UW_IMAP $UW_POP $UW_IMAP_AUTH $UW_POP_AUTH $UW_IMAP6 $DV_AUTH_IMAP $DV_AUTH_POP"
 teardown
 open=
 for p in $ports; do

@@ -121,7 +121,7 @@ static int setup(void **state)
 	snprintf(store_path, sizeof(store_path), "%s/relayers.tdb", dir);
 	snprintf(module, sizeof(module), "%s/pam_relayers.so",
 		 build != NULL ? build : "build");
-	snprintf(args, sizeof(args), "db=%s", store_path);	/* default exclude */
+	snprintf(args, sizeof(args), "db=%s max_addrs=0", store_path);	/* default exclude */
 	if (relay_store_open(store_path, &options, &store, &err) != RELAY_OK) {
 		fprintf(stderr, "%s\n", err.text);
 		return -1;

@@ -24,3 +24,10 @@ check-load: $(PAM_LOGINS) $(PAM_MODULE) $(VSMTPRELAY) $(MAPGEN)
 
 soak-load: $(PAM_LOGINS) $(PAM_MODULE) $(VSMTPRELAY) $(MAPGEN)
 	RELAYERS_BUILD=$(BUILD) LOAD_LOGINS=$(LOAD_SOAK_LOGINS) tests/load/load.sh
+
+# store-tool: test-only store edits (age an account, put an owner),
+# shared like pam-logins by the pam, cli and e2e suites.
+STORE_TOOL := $(BUILD)/tests/store-tool
+$(STORE_TOOL): $(OBJ)/tests/lib/store_tool.o $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(TDB_LIBS)

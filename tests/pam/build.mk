@@ -21,3 +21,11 @@ check-pam-valgrind: $(PAM_TEST) $(PAM_MODULE) $(VSMTPRELAY)
 	PAM_TEST_RUNNER="valgrind -q --error-exitcode=99 --leak-check=full \
 		--errors-for-leak-kinds=definite,indirect --trace-children=no" \
 	tests/pam/run.sh
+
+# The guard and owner records, through pam_start_confdir with syslog
+# read from a private /dev/log (no pam_wrapper, which swallows it).
+GUARD_TEST := $(BUILD)/tests/pam/test_guard
+$(GUARD_TEST): $(call objects_of,tests/pam/test_guard.c) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(TDB_LIBS) $(PAM_LIBS) -lcmocka
+check-pam check-pam-valgrind: $(GUARD_TEST) $(STORE_TOOL) $(PAM_LOGINS)

@@ -42,4 +42,46 @@ RELAYERS_TEST_TMP=$T_TMP LD_PRELOAD=$preload PAM_WRAPPER=1 \
 	PAM_WRAPPER_SERVICE_DIR=$services UID_WRAPPER_DISABLE_DEEPBIND=1 \
 	t_cmocka timeout 300 ${PAM_TEST_RUNNER:-} \
 	"$RELAYERS_BUILD/tests/pam/test_pam_login"
+
+# The guard through pam_start_confdir with syslog read back (it needs a
+# private mount namespace for /dev/log, hence root); no pam_wrapper.
+if [ "$(id -u)" -eq 0 ]; then
+	RELAYERS_BUILD=$RELAYERS_BUILD t_cmocka timeout 300 ${PAM_TEST_RUNNER:-} \
+		"$RELAYERS_BUILD/tests/pam/test_guard"
+else
+	t_fail "the guard's PAM tests" "need root (unshare for a private /dev/log)"
+fi
+
+# The botnet case: 8 processes log in as one account at once, 50 new
+# addresses each.  Exactly max_addrs may be recorded, each of them one
+# that a login reported as recorded (read back, -v), and none lost.
+# max_addrs=5 is the limit crossed at once; 200 keeps every process
+# adding while the others do, where an account record updated without
+# its lock loses slots and lets more through (216 of 400 when tried).
+# timeout=5000: every login waits its turn rather than give up.
+concurrent_logins() {
+	n=$1 gstore=$T_TMP/guard$1.tdb gpids= gfailed=0
+	for p in 0 1 2 3 4 5 6 7; do
+		mkdir -p "$T_TMP/gconf$p"
+		timeout 300 "$RELAYERS_BUILD/tests/pam-logins" -d "$T_TMP/gconf$p" \
+			-m "$RELAYERS_BUILD/pam_relayers.so" \
+			-a "db=$gstore exclude= timeout=5000 max_addrs=$n" \
+			-n 50 -b $((1000 + p * 50)) -v "$gstore" \
+			> "$T_TMP/glogins$p" 2>"$T_TMP/glogins$p.err" &
+		gpids="$gpids $!"
+	done
+	for pid in $gpids; do wait "$pid" || gfailed=$((gfailed + 1)); done
+	t_expect "max_addrs=$n: 8 x 50 concurrent logins of one account all succeed" 0 "$gfailed"
+	cat "$T_TMP"/glogins[0-7] | awk '{ print $1 }' | sort > "$T_TMP/gaccepted"
+	"$RELAYERS_BUILD/vsmtprelay" -f "$gstore" dump | cut -f1 | sort > "$T_TMP/gstored"
+	t_expect "max_addrs=$n: exactly $n addresses recorded" "$n" "$(wc -l < "$T_TMP/gstored")"
+	t_expect "max_addrs=$n: the stored ones are exactly those the logins saw recorded" "" \
+		"$(diff "$T_TMP/gaccepted" "$T_TMP/gstored")"
+	t_expect "max_addrs=$n: who names alice for all of them" "$n" \
+		"$("$RELAYERS_BUILD/vsmtprelay" -f "$gstore" who | grep -c '	alice	relayers-test$')"
+	t_expect "max_addrs=$n: the store is sound afterwards" "$gstore: ok, $n entries" \
+		"$("$RELAYERS_BUILD/vsmtprelay" -f "$gstore" check)"
+}
+concurrent_logins 5
+concurrent_logins 200
 t_done

@@ -1,0 +1,131 @@
+/* store-tool: test-only changes to a relay store that no command makes,
+ * through the core's own API and record format.
+ *
+ *   store-tool put STORE ADDRESS STAMP USER SERVICE
+ *       sets ADDRESS's entry and owner inside one transaction, as a front
+ *       end that learns logins elsewhere would (relay_store_put_owner)
+ *   store-tool age STORE USER SECONDS
+ *       moves every address time and the last-warning time of USER's
+ *       account record SECONDS into the past, as if that long had passed
+ *   store-tool keys STORE
+ *       prints every record's key, escaped, one a line (what tdbtool
+ *       would show, without its hex dumps)
+ *
+ * Exits 0 on success, 1 if USER has no account record, 2 on misuse,
+ * and the store's exit code on a store error. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+#include "store_private.h"
+
+static int fail(const struct relay_error *err)
+{
+	fprintf(stderr, "store-tool: %s\n", err->text);
+	return relay_status_exit_code(err->status);
+}
+
+static struct relay_store *open_store(const char *path, struct relay_error *err)
+{
+	struct relay_store_options options = { .timeout_ms = 5000, .create = true };
+	struct relay_store *store;
+
+	return relay_store_open(path, &options, &store, err) == RELAY_OK ? store
+									 : NULL;
+}
+
+static int put(char **argv)
+{
+	struct relay_error err;
+	struct relay_addr addr;
+	struct relay_store *store;
+	int code = 0;
+
+	if (!relay_addr_parse(argv[1], &addr))
+		return 2;
+	store = open_store(argv[0], &err);
+	if (store == NULL)
+		return fail(&err);
+	if (relay_store_begin(store, &err) != RELAY_OK ||
+	    relay_store_put_owner(store, &addr, strtoll(argv[2], NULL, 10),
+				  argv[3], strlen(argv[3]), argv[4],
+				  &err) != RELAY_OK ||
+	    relay_store_commit(store, &err) != RELAY_OK)
+		code = fail(&err);
+	relay_store_close(store);
+	return code;
+}
+
+static int age(char **argv)
+{
+	char code_text[RELAY_USER_CODE_MAX], key_text[ACCOUNT_KEY_MAX];
+	unsigned char bytes[ACCOUNT_VALUE_MAX];
+	int64_t seconds = strtoll(argv[2], NULL, 10);
+	struct account *account = malloc(sizeof(*account));
+	struct relay_error err;
+	struct relay_store *store;
+	TDB_DATA key, value;
+	int code = 0;
+
+	if (account == NULL ||
+	    !relay_user_encode(argv[1], strlen(argv[1]), code_text))
+		return 2;
+	store = open_store(argv[0], &err);
+	if (store == NULL)
+		return fail(&err);
+	key = store_account_key(code_text, key_text);
+	value = tdb_fetch(store->tdb, key);
+	if (value.dptr == NULL || !store_account_decode(value, account)) {
+		code = 1;
+	} else {
+		for (unsigned i = 0; i < account->capacity; i++)
+			if (account->slots[i].addr.family != 0)
+				account->slots[i].stamp -= seconds;
+		account->warned = account->warned > seconds
+					  ? account->warned - seconds : 0;
+		if (tdb_store(store->tdb, key, store_account_encode(account, bytes),
+			      TDB_REPLACE) != 0)
+			code = 74;
+	}
+	free(value.dptr);
+	free(account);
+	relay_store_close(store);
+	return code;
+}
+
+static int print_key(struct tdb_context *tdb, TDB_DATA key, TDB_DATA value,
+		     void *private_data)
+{
+	char shown[RELAY_ESCAPE_TEXT_MAX];
+
+	(void)tdb; (void)value; (void)private_data;
+	puts(relay_escape((const char *)key.dptr, key.dsize, shown));
+	return 0;
+}
+
+static int keys(char **argv)
+{
+	struct relay_error err;
+	struct relay_store *store = open_store(argv[0], &err);
+
+	if (store == NULL)
+		return fail(&err);
+	tdb_traverse_read(store->tdb, print_key, NULL);
+	relay_store_close(store);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 7 && strcmp(argv[1], "put") == 0)
+		return put(argv + 2);
+	if (argc == 5 && strcmp(argv[1], "age") == 0)
+		return age(argv + 2);
+	if (argc == 3 && strcmp(argv[1], "keys") == 0)
+		return keys(argv + 2);
+	fprintf(stderr, "usage: store-tool put STORE ADDRESS STAMP USER SERVICE\n"
+		"       store-tool age STORE USER SECONDS\n"
+		"       store-tool keys STORE\n");
+	return 2;
+}
