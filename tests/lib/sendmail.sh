@@ -7,6 +7,10 @@
 #       writes DIR/test.mc: Debian's OSTYPE, a daemon on 127.0.0.1:PORT,
 #       every path under DIR, no DNS, and examples/sendmail/relayers.m4
 #       with RELAYERS_MAP=MAP (and RELAYERS_MAX_AGE=MAX_AGE if given).
+#       A MAP that is a socket map address (local:/PATH, unix:/PATH,
+#       inet:PORT@HOST, inet6:PORT@HOST) defines RELAYERS_SOCKETMAP=MAP
+#       instead: the map is then relayersd's, over that socket, with
+#       RELAYERS_SOCKETMAP_TIMEOUT=$SENDMAIL_SOCKETMAP_TIMEOUT if set.
 #   sendmail_build_cf MC CF
 #       m4 with Debian's cf directory; fails (with m4's message on stderr)
 #       if m4 complains at all, and on an empty .cf.
@@ -74,7 +78,14 @@ sendmail_write_mc() {
 		echo "FEATURE(\`accept_unresolvable_domains')dnl"
 		echo "FEATURE(\`accept_unqualified_senders')dnl"
 		echo "DAEMON_OPTIONS(\`Family=inet, Name=MTA-test, Port=$sm_port, Addr=127.0.0.1')dnl"
-		echo "define(\`RELAYERS_MAP', \`$sm_map')dnl"
+		case $sm_map in
+		local:* | unix:* | inet:* | inet6:*)
+			echo "define(\`RELAYERS_SOCKETMAP', \`$sm_map')dnl"
+			[ -z "${SENDMAIL_SOCKETMAP_TIMEOUT:-}" ] ||
+				echo "define(\`RELAYERS_SOCKETMAP_TIMEOUT', \`$SENDMAIL_SOCKETMAP_TIMEOUT')dnl"
+			;;
+		*) echo "define(\`RELAYERS_MAP', \`$sm_map')dnl" ;;
+		esac
 		[ -z "$sm_max_age" ] || echo "define(\`RELAYERS_MAX_AGE', \`$sm_max_age')dnl"
 		echo "include(\`$SENDMAIL_HACK')dnl"
 		echo "MAILER(\`local')dnl"
