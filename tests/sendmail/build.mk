@@ -7,7 +7,7 @@
 CHECKS += check-sendmail
 
 .PHONY: check-sendmail
-check-sendmail: $(VSMTPRELAY) $(MAPGEN) $(BUILD)/relayersd $(PAM_MODULE) \
+check-sendmail: $(VSMTPRELAY) $(MAPGEN) $(RELAYERSD) $(PAM_MODULE) \
 		$(BUILD)/tests/pam-logins
 	RELAYERS_BUILD=$(BUILD) timeout 300 tests/sendmail/run.sh
 	RELAYERS_BUILD=$(BUILD) timeout 300 tests/sendmail/socketmap.sh
