@@ -8,6 +8,8 @@
 # fuzzer learns goes to $(BUILD)/fuzz/corpus/<target>/.  Every crash found
 # is copied into fuzz/regressions/<target>/ and replayed from then on.
 FUZZ_TARGET_NAMES := addr cidr options stamp store_record
+# relayersd's socketmap request parser.
+FUZZ_TARGET_NAMES += socketmap
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 4
@@ -15,11 +17,12 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Wall -Wextra
 FUZZ_CODE := core/addr.c core/cidr.c core/stamp.c core/escape.c \
 	pam_relayers/options.c
+FUZZ_CODE += relayersd/request.c
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGET_NAMES))
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_CODE) $(wildcard core/*.h pam_relayers/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(ALL_CPPFLAGS) -Ipam_relayers -o $@ $< $(FUZZ_CODE)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(ALL_CPPFLAGS) -Ipam_relayers -Irelayersd -o $@ $< $(FUZZ_CODE)
 
 .PHONY: fuzz check-fuzz-smoke
 fuzz: $(FUZZ_BINS)

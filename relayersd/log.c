@@ -9,6 +9,7 @@
 
 static bool verbose;
 static bool to_stderr;
+static bool serving;
 
 void rd_log_open(bool want_verbose)
 {
@@ -22,6 +23,11 @@ void rd_log_reopen(void)
 {
 	closelog();
 	openlog(PROGRAM, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+void rd_log_serving(void)
+{
+	serving = true;
 }
 
 bool rd_log_verbose(void)
@@ -40,7 +46,8 @@ void rd_log(int priority, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	syslog(priority, "%s", line);
-	if (to_stderr)
+	/* Whoever starts the server sees why it did not start. */
+	if (to_stderr || (!serving && priority <= LOG_WARNING))
 		fprintf(stderr, PROGRAM ": %s\n", line);
 }
 

@@ -14,6 +14,10 @@ void rd_log_open(bool verbose);
 /* Closes and opens syslog again (SIGHUP), for a restarted syslogd. */
 void rd_log_reopen(void);
 
+/* Until this is called, warnings and errors go to stderr as well:
+ * whoever starts the server sees why it did not start. */
+void rd_log_serving(void);
+
 bool rd_log_verbose(void);
 
 void rd_log(int priority, const char *fmt, ...)

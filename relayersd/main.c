@@ -1,6 +1,5 @@
 /* relayersd: answers sendmail's socket map and Postfix's socketmap:
  * table from the relay store, at lookup time.  See relayersd(8). */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -106,19 +105,24 @@ int main(int argc, char **argv)
 		return status;
 	rd_log_open(opt.verbose);
 	block_signals();
-	if (!run_as_lookup(opt.user, &who, why, sizeof(why))) {
+	status = run_as_lookup(opt.user, &who, why, sizeof(why));
+	if (status != EX_OK) {
 		rd_log(LOG_ERR, "%s", why);
-		return errno == EPERM || geteuid() != 0 ? EX_NOPERM : EX_NOUSER;
+		return status;
 	}
 	fit_descriptor_limit(&opt);
 	status = open_listeners(&opt, &who, &listeners);
-	if (status != EX_OK)
+	if (status != EX_OK) {
+		run_as_free(&who);
 		return status;
+	}
 	if (!run_as_become(&who, why, sizeof(why))) {
 		rd_log(LOG_ERR, "%s", why);
 		listeners_close(&listeners);
+		run_as_free(&who);
 		return EX_NOPERM;
 	}
+	run_as_free(&who);
 	config.max_connections = opt.max_connections;
 	config.idle_timeout_ms = opt.idle_timeout * 1000;
 	config.request_timeout_ms = opt.request_timeout * 1000;
@@ -127,6 +131,7 @@ int main(int argc, char **argv)
 	store_view_reopen(&view, 0);
 	rd_log(LOG_INFO, "serving %s as uid %u, up to %u connections",
 	       opt.store_path, (unsigned)geteuid(), opt.max_connections);
+	rd_log_serving();
 	status = server_run(&config, &listeners, &view);
 	store_view_close(&view);
 	listeners_close(&listeners);

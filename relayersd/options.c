@@ -54,8 +54,9 @@ static void usage(FILE *out)
 		"  --request-timeout SECONDS  cut off a client stalled mid-request\n"
 		"                           (default %d)\n"
 		"  -v, --verbose            log every lookup, and to stderr\n"
-		"  --help, --version\n",
-		RELAY_DEFAULT_STORE, RELAYERSD_DEFAULT_LISTEN + strlen("unix:"),
+		"  --help                   this summary\n"
+		"  --version                the version\n",
+		RELAY_DEFAULT_STORE, RELAYERSD_DEFAULT_SOCKET,
 		RELAYERSD_LISTEN_MAX, RELAYERSD_DEFAULT_SOCKET_MODE,
 		RELAYERSD_DEFAULT_MAX_CONNECTIONS, RELAYERSD_DEFAULT_IDLE_TIMEOUT,
 		RELAYERSD_DEFAULT_REQUEST_TIMEOUT);

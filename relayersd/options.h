@@ -6,7 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define RELAYERSD_DEFAULT_LISTEN "unix:/run/relayers/socketmap"
+#define RELAYERSD_DEFAULT_SOCKET "/run/relayers/socketmap"
+#define RELAYERSD_DEFAULT_LISTEN "unix:" RELAYERSD_DEFAULT_SOCKET
 #define RELAYERSD_LISTEN_MAX 16
 
 /* sendmail keeps its connection for a whole SMTP session and fails the

@@ -6,10 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
-bool run_as_lookup(const char *user, struct run_as *out, char *why,
-		   size_t whylen)
+int run_as_lookup(const char *user, struct run_as *out, char *why,
+		  size_t whylen)
 {
 	struct passwd *pw;
 
@@ -17,30 +18,35 @@ bool run_as_lookup(const char *user, struct run_as *out, char *why,
 	out->uid = geteuid();
 	out->gid = getegid();
 	if (user == NULL)
-		return true;
-	errno = 0;
+		return EX_OK;
 	pw = getpwnam(user);
 	if (pw == NULL) {
 		snprintf(why, whylen, "no such user \"%s\"", user);
-		return false;
+		return EX_NOUSER;
 	}
 	if (pw->pw_uid == 0) {
 		snprintf(why, whylen, "--user names root; name an unprivileged "
 			 "user that can read the store");
-		return false;
+		return EX_NOUSER;
 	}
 	if (geteuid() != 0 && pw->pw_uid != geteuid()) {
 		snprintf(why, whylen, "only root can become \"%s\"", user);
-		return false;
+		return EX_NOPERM;
 	}
 	out->name = strdup(pw->pw_name);
 	if (out->name == NULL) {
 		snprintf(why, whylen, "out of memory");
-		return false;
+		return EX_OSERR;
 	}
 	out->uid = pw->pw_uid;
 	out->gid = pw->pw_gid;
-	return true;
+	return EX_OK;
+}
+
+void run_as_free(struct run_as *who)
+{
+	free((char *)who->name);
+	who->name = NULL;
 }
 
 bool group_lookup(const char *group, gid_t *out, char *why, size_t whylen)

@@ -12,10 +12,13 @@ struct run_as {
 	gid_t gid;
 };
 
-/* Looks USER up (NULL: the current user).  False with why filled in:
- * an unknown user, root named, or a change that needs root without it. */
-bool run_as_lookup(const char *user, struct run_as *out, char *why,
-		   size_t whylen);
+/* Looks USER up (NULL: the current user).  Returns EX_OK, or with why
+ * filled in EX_NOUSER (unknown, or root) or EX_NOPERM (only root could
+ * become that user). */
+int run_as_lookup(const char *user, struct run_as *out, char *why,
+		  size_t whylen);
+
+void run_as_free(struct run_as *who);
 
 /* Looks GROUP up by name or number. */
 bool group_lookup(const char *group, gid_t *out, char *why, size_t whylen);

@@ -4,5 +4,5 @@
 CHECKS += check-docs
 
 .PHONY: check-docs
-check-docs: $(VSMTPRELAY) $(PAM_MODULE)
+check-docs: $(VSMTPRELAY) $(PAM_MODULE) $(RELAYERSD)
 	RELAYERS_BUILD=$(BUILD) tests/docs/run.sh

@@ -249,6 +249,17 @@ check_pam_hooks() {
 	return $problems
 }
 
+# relayersd.8's OPTIONS: exactly the options relayersd --help lists.
+relayersd_help_options() {
+	"$RELAYERS_BUILD/relayersd" --help |
+		awk '/^options:/ { on = 1; next } on && $1 ~ /^-/ { sub(/,$/, "", $1); print $1 }'
+}
+
+check_relayersd_options() {
+	same_set "OPTIONS in $(basename "$1")" "$(relayersd_help_options)" \
+		"$(source_tags "$1" OPTIONS)"
+}
+
 # run_check NAME CHECK ARGS...: t_ok, or t_fail with what the check said.
 run_check() {
 	local name=$1 out
@@ -302,6 +313,8 @@ run_check "pam_relayers.8 says which hooks record, as the code does" \
 	check_pam_hooks "$PPAGE"
 run_check "pam_relayers.8 shows the audit line the code writes" \
 	check_pam_log_line "$PPAGE"
+run_check "relayersd.8 documents every option of --help, and no other" \
+	check_relayersd_options "$ROOT/docs/relayersd.8"
 
 # --- the checkers catch broken pages ---------------------------------------
 
@@ -335,6 +348,9 @@ awk '{ print } /pam_sm_close_session\)"$/ { getline; print "Records." }' "$PPAGE
 must_fail "a hook wrongly said to record is caught" check_pam_hooks "$B/hook.8"
 sed 's/^relay allowed for /relay opened for /' "$PPAGE" >"$B/log.8"
 must_fail "an audit line the code does not write is caught" check_pam_log_line "$B/log.8"
+sed 's/^\.BI \\-\\-idle\\-timeout " seconds"$/.BI \\-\\-idle\\-time " seconds"/' \
+	"$ROOT/docs/relayersd.8" >"$B/rd.8"
+must_fail "an option missing from relayersd.8 is caught" check_relayersd_options "$B/rd.8"
 
 # --- make install ------------------------------------------------------------
 
@@ -375,6 +391,11 @@ if install_into "$R"; then
 		t_ok "vsmtprelay lands in \$(PREFIX)/sbin"
 	else
 		t_fail "vsmtprelay lands in \$(PREFIX)/sbin"
+	fi
+	if cmp -s "$RELAYERS_BUILD/relayersd" "$R/usr/local/sbin/relayersd"; then
+		t_ok "relayersd lands in \$(PREFIX)/sbin"
+	else
+		t_fail "relayersd lands in \$(PREFIX)/sbin"
 	fi
 	for name in vsmtprelay pam_relayers; do
 		out=$(man -M "$R/usr/local/share/man" 8 "$name" 2>&1)

@@ -1,0 +1,21 @@
+# relayersd's suite: Postfix's own socketmap client (postmap, from the
+# package tests/mapgen/fetch_postfix.sh unpacks), a protocol driver that
+# attacks the server, store faults, signals, sockets and the privilege
+# drop; again sanitized, and with the server under valgrind.
+CHECKS += check-relayersd check-relayersd-valgrind
+SANITIZED_CHECKS += check-relayersd
+
+RELAYERSD_SUITE_DEPS := $(RELAYERSD) $(VSMTPRELAY) $(MAPGEN_POSTFIX)/.unpacked
+
+.PHONY: check-relayersd check-relayersd-valgrind
+check-relayersd: $(RELAYERSD_SUITE_DEPS)
+	RELAYERS_BUILD=$(BUILD) POSTFIX_ROOT=$(CURDIR)/$(MAPGEN_POSTFIX)/root \
+	T_SUITE_NAME=relayersd$(if $(filter 1,$(SANITIZE)),-sanitized) \
+	timeout 300 tests/relayersd/run.sh
+
+check-relayersd-valgrind: $(RELAYERSD_SUITE_DEPS)
+	RELAYERS_BUILD=$(BUILD) POSTFIX_ROOT=$(CURDIR)/$(MAPGEN_POSTFIX)/root \
+	T_SUITE_NAME=relayersd-valgrind RELAYERSD_START_LIMIT=30 \
+	RELAYERSD_RUNNER="valgrind -q --error-exitcode=99 --leak-check=full \
+		--log-file=$(CURDIR)/$(BUILD)/relayersd-valgrind.%p.log" \
+	timeout 600 tests/relayersd/run.sh
