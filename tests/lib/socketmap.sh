@@ -34,20 +34,20 @@ socketmap_safe_path() {
 	sp_dir=$(cd "$1" && pwd -P) || return 1
 	while :; do
 		# %u owner, %a octal mode: no write bit for group (020) or others (002).
-		set -- $(stat -c '%u %a' "$sp_dir") || return 1
-		[ "$1" = 0 ] || return 1
-		[ $((0$2 & 022)) -eq 0 ] || return 1
+		sp_stat=$(stat -c '%u %a' "$sp_dir") || return 1
+		[ "${sp_stat% *}" = 0 ] || return 1
+		[ $((0${sp_stat#* } & 022)) -eq 0 ] || return 1
 		[ "$sp_dir" = / ] && return 0
 		sp_dir=$(dirname "$sp_dir")
 	done
 }
 
 socketmap_private_dir() {
-	mkdir -p "$RELAYERS_BUILD/tmp" && chmod 0755 "$RELAYERS_BUILD/tmp" &&
-		socketmap_safe_path "$RELAYERS_BUILD/tmp" || {
+	if ! { mkdir -p "$RELAYERS_BUILD/tmp" && chmod 0755 "$RELAYERS_BUILD/tmp" &&
+		socketmap_safe_path "$RELAYERS_BUILD/tmp"; }; then
 		echo "socketmap: $RELAYERS_BUILD/tmp lies below a directory others can write" >&2
 		return 1
-	}
+	fi
 	sp_new=$(mktemp -d "$RELAYERS_BUILD/tmp/sock.XXXXXX") &&
 		chmod 0755 "$sp_new" && echo "$sp_new"
 }
