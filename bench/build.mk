@@ -5,14 +5,17 @@
 BENCH_DIR := $(BUILD)/bench
 BENCH_LOGIN := $(BENCH_DIR)/login_bench
 BENCH_FILL := $(BENCH_DIR)/store_fill
-BENCH_SOCKETMAP := $(BENCH_DIR)/socketmap_bench
-BENCH_PROGRAMS := $(BENCH_LOGIN) $(BENCH_FILL) $(BENCH_SOCKETMAP)
+BENCH_PROGRAMS := $(BENCH_LOGIN) $(BENCH_FILL)
+# relayersd's lookups through its socket.
+BENCH_RELAYERSD := $(BENCH_DIR)/relayersd_bench
+BENCH_PROGRAMS += $(BENCH_RELAYERSD)
+# The same keys in mapgen's Berkeley DB map: the floor beside it.
+BENCH_MAP_FLOOR := $(BENCH_DIR)/map_floor
+BENCH_PROGRAMS += $(BENCH_MAP_FLOOR)
 
 BENCH_LOGIN_OBJS := $(call objects_of,bench/login_bench.c bench/pam_login.c \
 	bench/tdb_floor.c bench/samples.c bench/addresses.c)
 BENCH_FILL_OBJS := $(call objects_of,bench/store_fill.c bench/addresses.c)
-BENCH_SOCKETMAP_OBJS := $(call objects_of,bench/socketmap_bench.c \
-	bench/samples.c bench/addresses.c)
 
 BENCHES += bench-run
 CHECKS += check-bench-builds
@@ -27,15 +30,20 @@ $(BENCH_FILL): $(BENCH_FILL_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(BENCH_FILL_OBJS) \
 		$(CORE_LIB) $(TDB_LIBS)
 
-# Berkeley DB only for the floor a map lookup costs; relayersd never links it.
-$(BENCH_SOCKETMAP): $(BENCH_SOCKETMAP_OBJS) $(CORE_LIB)
+$(BENCH_RELAYERSD): $(call objects_of,bench/relayersd_bench.c bench/samples.c \
+		bench/addresses.c) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(BENCH_SOCKETMAP_OBJS) \
-		$(CORE_LIB) -ldb-5.3 -lpthread
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(TDB_LIBS)
+
+# Berkeley DB only here, for the floor; relayersd and the login path never.
+$(BENCH_MAP_FLOOR): $(call objects_of,bench/map_floor.c bench/samples.c \
+		bench/addresses.c) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -ldb-5.3
 
 .PHONY: bench-run check-bench-builds
 check-bench-builds: $(BENCH_PROGRAMS)
 	@echo "bench: programs built (figures come from make bench)"
 
-bench-run: $(BENCH_PROGRAMS) $(PAM_MODULE) $(VSMTPRELAY) $(MAPGEN) $(RELAYERSD)
+bench-run: $(BENCH_PROGRAMS) $(PAM_MODULE) $(VSMTPRELAY) $(RELAYERSD) $(MAPGEN)
 	RELAYERS_BUILD=$(BUILD) bench/run.sh

@@ -8,7 +8,6 @@
 # BENCH_ROUNDS     interleaved login rounds per store size (default 2000)
 # BENCH_ENTRIES    entries in the big store (default 1000000)
 # BENCH_SKIP_CALLGRIND=1 skips the instruction counts (valgrind is slow)
-# BENCH_LOOKUPS    lookups per socketmap line (default 100000)
 set -eu
 
 : "${RELAYERS_BUILD:=build}"
@@ -218,6 +217,38 @@ expire() {
 	echo "expire: ${SECONDS_TAKEN}s, peak RSS ${PEAK} KiB; $("$VSMTPRELAY" -f "$store" dump | wc -l) entries left"
 }
 
+# relayersd: lookups through its socket at each store size, 1, 8 and 64
+# clients each with one request in flight; the server's memory after.
+relayersd_lookups() {
+	section "relayersd lookups through its unix socket (3 s each)"
+	if [ ! -x "$B/relayersd" ]; then echo "relayersd: not built"; return; fi
+	for n in 0 "$MID" "$BIG"; do
+		sock=$D/relayersd.sock
+		"$B/relayersd" -f "$D/s$n.tdb" --listen "unix:$sock" 2>"$D/relayersd.err" &
+		pid=$!
+		i=0
+		while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+		for c in 1 8 64; do
+			"$B/bench/relayersd_bench" "$sock" "$c" 3 "$n" || echo "relayersd_bench failed"
+		done
+		# The store is mapped: file pages count in RSS, private ones do not grow.
+		echo "  relayersd after: $(awk '/^(VmRSS|RssAnon|RssFile)/ { printf "%s %s %s  ", $1, $2, $3 }' "/proc/$pid/status")"
+		kill -TERM "$pid"; wait "$pid" || true
+	done
+}
+
+# The floor beside relayersd's lookups: the keys relayersd_bench sends,
+# in the hash map mapgen exports from the same store, looked up the way
+# sendmail does (bench/map_floor.c).
+map_floor() {
+	section "the same keys in mapgen's Berkeley DB map (sendmail's lookup, one process)"
+	if [ ! -x "$MAPGEN" ]; then echo "mapgen: not built"; return; fi
+	for n in 0 "$MID" "$BIG"; do
+		"$MAPGEN" -f "$D/s$n.tdb" -o "$D/floor$n" || { echo "mapgen failed"; continue; }
+		"$B/bench/map_floor" "$D/floor$n.db" 200000 "$n" || echo "map_floor failed"
+	done
+}
+
 latency() {
 	section "login -> relay latency (mapgen --watch)"
 	RELAYERS_BUILD=$B timeout 300 "$HERE/../tests/e2e/latency.sh" ||
@@ -225,47 +256,6 @@ latency() {
 	section "login -> relay latency (relayersd, sendmail's socket map)"
 	CHAIN_MODE=socketmap RELAYERS_BUILD=$B timeout 300 "$HERE/../tests/e2e/latency.sh" ||
 		echo "latency.sh (socketmap) failed ($?)"
-}
-
-# relayersd's memory, from /proc: anonymous (its own) and file-backed (the
-# store's pages it has mapped, shared with the page cache).
-relayersd_rss() {
-	awk '/^(VmRSS|RssAnon|RssFile):/ { printf " %s %s KiB", $1, $2 }' "/proc/$1/status"
-}
-
-# Lookups through relayersd's socket at three store sizes, with 1, 8 and
-# 64 clients each on its own connection, beside the floor sendmail pays
-# for the same keys in the hash map mapgen exports.  The stores are
-# pristine: the login sections have added to s0 and s$MID by now.
-socketmap_lookups() {
-	lookups=${BENCH_LOOKUPS:-100000}
-	section "lookups through relayersd's socket, and in mapgen's Berkeley DB map ($lookups per line)"
-	if [ ! -x "$B/relayersd" ] || [ ! -x "$MAPGEN" ]; then
-		echo "relayersd or mapgen: not built"
-		return
-	fi
-	"$B/bench/store_fill" "$D/sm0.tdb" 0 >/dev/null
-	"$B/bench/store_fill" "$D/sm$MID.tdb" "$MID" >/dev/null
-	cp "$D/export.tdb" "$D/sm$BIG.tdb"
-	for n in 0 "$MID" "$BIG"; do
-		echo "-- store of $n entries"
-		"$MAPGEN" -f "$D/sm$n.tdb" -o "$D/sm$n" || { echo "mapgen failed"; continue; }
-		rm -f "$D/socketmap"
-		"$B/relayersd" -f "$D/sm$n.tdb" --listen "unix:$D/socketmap" \
-			> "$D/relayersd.log" 2>&1 &
-		rd=$!
-		for _ in $(seq 100); do [ -S "$D/socketmap" ] && break; sleep 0.05; done
-		echo "relayersd started:$(relayersd_rss "$rd")"
-		for clients in 1 8 64; do
-			"$B/bench/socketmap_bench" socket "unix:$D/socketmap" "$clients" \
-				"$lookups" "$n" || echo "socketmap_bench failed ($?)"
-		done
-		echo "relayersd after $((3 * lookups)) lookups:$(relayersd_rss "$rd")"
-		kill "$rd"
-		wait "$rd" 2>/dev/null || true
-		"$B/bench/socketmap_bench" bdb "$D/sm$n.db" "$lookups" "$n" ||
-			echo "socketmap_bench bdb failed ($?)"
-	done
 }
 
 began=$(date +%s)
@@ -276,7 +266,8 @@ concurrency
 login_memory
 exporters
 expire
-socketmap_lookups
+relayersd_lookups
+map_floor
 instructions
 latency
 section "done in $(( $(date +%s) - began ))s; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -5,7 +5,8 @@
 CHECKS += check-relayersd check-relayersd-valgrind
 SANITIZED_CHECKS += check-relayersd
 
-RELAYERSD_SUITE_DEPS := $(RELAYERSD) $(VSMTPRELAY) $(MAPGEN_POSTFIX)/.unpacked
+RELAYERSD_SUITE_DEPS := $(RELAYERSD) $(VSMTPRELAY) $(LOCK_HOLDER) \
+	$(MAPGEN_POSTFIX)/.unpacked
 
 .PHONY: check-relayersd check-relayersd-valgrind
 check-relayersd: $(RELAYERSD_SUITE_DEPS)
@@ -14,8 +15,10 @@ check-relayersd: $(RELAYERSD_SUITE_DEPS)
 	timeout 300 tests/relayersd/run.sh
 
 check-relayersd-valgrind: $(RELAYERSD_SUITE_DEPS)
+	rm -rf $(BUILD)/relayersd-valgrind && mkdir -p $(BUILD)/relayersd-valgrind
 	RELAYERS_BUILD=$(BUILD) POSTFIX_ROOT=$(CURDIR)/$(MAPGEN_POSTFIX)/root \
 	T_SUITE_NAME=relayersd-valgrind RELAYERSD_START_LIMIT=30 \
-	RELAYERSD_RUNNER="valgrind -q --error-exitcode=99 --leak-check=full \
-		--log-file=$(CURDIR)/$(BUILD)/relayersd-valgrind.%p.log" \
+	RELAYERSD_VALGRIND_DIR=$(CURDIR)/$(BUILD)/relayersd-valgrind \
+	RELAYERSD_RUNNER="valgrind -q --vgdb=no --error-exitcode=99 --leak-check=full \
+		--log-file=$(CURDIR)/$(BUILD)/relayersd-valgrind/%p.log" \
 	timeout 600 tests/relayersd/run.sh

@@ -116,6 +116,11 @@ def t_keys():
              ("a key with a NUL", "192.0.2.7\0", "NOTFOUND "),
              ("a key with a trailing space", "192.0.2.7 ", "NOTFOUND "),
              ("a key of 400 bytes", "1" * 400, "NOTFOUND "),
+             # check_client_access also tries the host name, its parent
+             # domains and the address with octets stripped.
+             ("a network prefix Postfix tries", "192.0.2", "NOTFOUND "),
+             ("a shorter prefix", "192", "NOTFOUND "),
+             ("an IPv6 prefix Postfix tries", "2001:db8:0:0:0:0:0", "NOTFOUND "),
              ("a v4-mapped key", "::ffff:192.0.2.7", "OK " + STAMP),
              ("sendmail's ipv6:-tagged v4-mapped key", "ipv6:::ffff:192.0.2.7",
               "OK " + STAMP)]
@@ -181,7 +186,10 @@ def t_stall():
         if reply != "OK " + STAMP:
             report(False, "lookups answered while a client stalls", repr(reply))
             return
-    report(worst < 0.5, "%d lookups answered while two clients stall mid-request"
+    # A server that waited for a stalled client would hold every lookup
+    # for the whole request timeout; a loaded machine may add a little.
+    report(worst < REQUEST_TIMEOUT * 0.75,
+           "%d lookups answered while two clients stall mid-request"
            " (slowest %.1f ms)" % (n, worst * 1000), "slowest %.3f s" % worst)
     # The dripper keeps sending a byte now and then, never finishing.
     dripper.sendall(b"8")
@@ -205,17 +213,26 @@ def t_never_reads():
     s.connect(SOCK)
     s.setblocking(False)
     sent = 0
+    blocked = False
     chunk = netstring("relayers 192.0.2.7") * 100
-    deadline = time.monotonic() + 3
+    # Until the server stops reading: its replies fill the socket, then
+    # its own reply buffer, and it takes no more requests.
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             sent += s.send(chunk)
         except BlockingIOError:
-            break
+            # Full for now; the server has stopped reading only if it
+            # stays full (a slow server, under valgrind, still reads).
+            _, writable, _ = select.select([], [s], [], 2)
+            if not writable:
+                blocked = True
+                break
         except (BrokenPipeError, ConnectionResetError):
             break
-    report(sent < 50 * 1024 * 1024, "a client that never reads cannot make the "
-           "server buffer its requests (%d bytes accepted)" % sent, str(sent))
+    report(blocked and sent < 50 * 1024 * 1024, "a client that never reads "
+           "cannot make the server buffer its requests (%d bytes accepted)" % sent,
+           "blocked=%s after %d bytes" % (blocked, sent))
     lookup_ok("others are served while a client never reads its replies")
     # Not a byte read for longer than the request timeout; then the
     # replies that were queued, and an end behind them.

@@ -188,6 +188,20 @@ proto "$A" many_idle 1000
 t_expect_match "malformed requests are logged, not one line each" \
 	'malformed request' "$(cat "$T_TMP/a.log")"
 
+# --- a writer holding the whole store (root takes tdb's read locks) ----------------
+"$RELAYERS_BUILD/tests/lock-holder" "$S" lockall >"$T_TMP/held" 2>&1 &
+HOLDER=$!
+wait_for 5 grep -q held "$T_TMP/held"
+began=$(ms_now)
+reply=$(ask "$A" 192.0.2.7)
+took=$(($(ms_now) - began))
+t_expect "a store locked by a writer answers TEMP (busy)" "TEMP relay store busy" "$reply"
+[ "$took" -lt 2000 ] && t_ok "and within the lock timeout ($took ms)" ||
+	t_fail "and within the lock timeout" "$took ms"
+kill "$HOLDER"; wait "$HOLDER" 2>/dev/null
+t_expect "the lock gone, the entry is found again" "OK $STAMP" "$(ask "$A" 192.0.2.7)"
+t_expect_match "the busy store was logged" 'busy' "$(grep 'answering TEMP' "$T_TMP/a.log")"
+
 # --- the store's faults and changes while serving --------------------------------
 mkdir -m 0755 "$T_TMP/c"
 C=$T_TMP/c/socketmap
@@ -327,7 +341,9 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	"$V" -f "$US" add 192.0.2.7 "$STAMP" >/dev/null
 	"$V" -f "$US" add 192.0.2.50 100 >/dev/null
 	chgrp "$NG" "$US" && chmod 0640 "$US"
-	if start u -f "$US" --user nobody --listen "unix:$U/run/socketmap"; then
+	dropped() { grep -q 'serving .* as uid' "$T_TMP/u.log"; }
+	if start u -f "$US" --user nobody --listen "unix:$U/run/socketmap" &&
+	   wait_for "$START_LIMIT" dropped; then
 		t_ok "as root with --user nobody, it starts"
 		status=$(cat "/proc/$PID_u/status")
 		nuid=$(id -u nobody) ngid=$(id -g nobody)
@@ -367,6 +383,31 @@ else
 	echo "skip $T_SUITE: the privilege drop needs root and a user nobody"
 fi
 
+# --- the example systemd units ------------------------------------------------------
+UNITS=$(cd "$(dirname "$0")/../.." && pwd)/examples/systemd
+if command -v systemd-analyze >/dev/null; then
+	# Here the binary is the one under test and no manual is installed.
+	mkdir -p "$T_TMP/units"
+	sed "s|^ExecStart=/usr/sbin/relayersd|ExecStart=$D|; /^Documentation=/d" \
+		"$UNITS/relayersd.service" >"$T_TMP/units/relayersd.service"
+	sed '/^Documentation=/d' "$UNITS/relayersd.socket" >"$T_TMP/units/relayersd.socket"
+	out=$(systemd-analyze verify "$T_TMP/units/relayersd.socket" \
+		"$T_TMP/units/relayersd.service" 2>&1)
+	t_expect "systemd-analyze verify: the units are clean" "0 " "$? $out"
+	out=$(systemd-analyze security --offline=true --threshold=49 \
+		"$T_TMP/units/relayersd.service" 2>&1)
+	t_expect_match "systemd-analyze security rates the service OK or better" \
+		'Overall exposure level for relayersd.service: [0-4]\.[0-9] (SAFE|OK)' "$out"
+else
+	t_fail "systemd-analyze is installed (deps/debian-packages: systemd)"
+fi
+t_expect "the socket unit is not world-connectable" "0660" \
+	"$(sed -n 's/^SocketMode=//p' "$UNITS/relayersd.socket")"
+t_expect_match "the socket unit names a group" '^SocketGroup=[a-z]' \
+	"$(grep '^SocketGroup=' "$UNITS/relayersd.socket")"
+t_expect "the service keeps no capability" "CapabilityBoundingSet=" \
+	"$(grep '^CapabilityBoundingSet' "$UNITS/relayersd.service")"
+
 # --- sendmail's long session, begun at the start -------------------------------------
 wait "$LONG_IDLE"
 while IFS= read -r line; do
@@ -378,4 +419,8 @@ done <"$T_TMP/long_idle.out"
 
 name=a stop; t_expect "the main server exits 0 on SIGTERM" 0 $?
 [ ! -e "$A" ] && t_ok "and removes its socket" || t_fail "and removes its socket"
+if [ -n "${RELAYERSD_VALGRIND_DIR:-}" ]; then
+	t_expect "valgrind: no errors and no leaks in any server run" "" \
+		"$(cat "$RELAYERSD_VALGRIND_DIR"/*.log 2>/dev/null | head -n 20)"
+fi
 t_done
