@@ -5,9 +5,9 @@
 #  - `sendmail -bt`: /map lookups and check_rcpt verdicts through the
 #    socket, for entries found, absent, aged past RELAYERS_MAX_AGE or past
 #    relayersd --max-age, and for every way the answer can fail (store
-#    missing or corrupt, server down, server hung, socket in a directory
-#    others can write): each must defer (451, status 75), never deny for
-#    good and never relay;
+#    missing, corrupt, writable by others or unreadable to the server;
+#    server down, server hung, socket in a directory others can write):
+#    each must defer (451, status 75), never deny for good and never relay;
 #  - a real daemon on 127.0.0.1 answering RCPT from other 127.0.0.x: a
 #    real PAM login through the module relays at once, with no export step.
 . "$(dirname "$0")/../lib/harness.sh"
@@ -50,6 +50,8 @@ stop_servers() {
 	relayersd_stop "$T_TMP/rd"
 	relayersd_stop "$T_TMP/rd-age"
 	relayersd_stop "$T_TMP/rd-inet"
+	relayersd_stop "$T_TMP/rd-nobody"
+	relayersd_stop "$T_TMP/rd-open"
 	socketmap_hung_stop "$T_TMP/hung"
 }
 t_at_exit stop_servers
@@ -183,6 +185,16 @@ deferred "store writable by others (not trusted)" "$CF"
 chmod 0600 "$STORE"
 store_changed
 verdict "the store made private again: relays" "$CF" 192.0.2.7 '$# OK'
+
+# A store the server may not read: relayersd as nobody, the store root's 0600.
+NOBODY=$SOCKDIR/nobody
+t_expect_status "relayersd --user nobody listens" 0 \
+	relayersd_start "$T_TMP/rd-nobody" "$STORE" "unix:$NOBODY" --user nobody
+sendmail_write_mc "$T_TMP/nobody" "$PORT" "local:$NOBODY" 30
+sendmail_build_cf "$T_TMP/nobody/test.mc" "$T_TMP/nobody/test.cf"
+deferred "store unreadable (relayersd as nobody)" "$T_TMP/nobody/test.cf"
+relayersd_stop "$T_TMP/rd-nobody"
+rm -f "$NOBODY"	# nobody may not remove it from root's directory
 
 relayersd_stop "$T_TMP/rd"
 t_expect "relayersd stopped: its socket is gone" absent \
