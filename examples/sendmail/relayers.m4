@@ -35,7 +35,10 @@ dnl #    with 451 4.3.0 every recipient that sendmail's own rules would not
 dnl #    accept anyway (a relay), rather than refusing it for good or letting
 dnl #    it through: the client tries again later, nothing is lost.  The
 dnl #    socket must not sit below a group- or world-writable directory
-dnl #    (sendmail refuses it, which reads as a temporary failure).
+dnl #    (sendmail refuses it, which reads as a temporary failure).  A tagged
+dnl #    lookup returns the key followed by <TMPF>, not the $: default, so
+dnl #    the rule that catches it must come before those that read a value
+dnl #    (without RELAYERS_MAX_AGE any value relays).
 dnl #  - with RELAYERS_MAX_AGE: K relayers_arith (sendmail's arith class, its own
 dnl #    name so it cannot clash with proto.m4's "arith").  An entry relays only
 dnl #    if its stamp >= ${time} - 60 * RELAYERS_MAX_AGE; a stamp in the future

@@ -166,6 +166,8 @@ deferred() {
 mv "$STORE" "$STORE.away"
 store_changed
 deferred "store missing" "$CF"
+# Without RELAYERS_MAX_AGE any value relays: a tagged failure must not.
+deferred "store missing, no RELAYERS_MAX_AGE" "$NOAGE/test.cf"
 mv "$STORE.away" "$STORE"
 store_changed
 verdict "the store back in place: relays again, no restart" "$CF" 192.0.2.7 '$# OK'
