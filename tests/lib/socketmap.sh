@@ -48,6 +48,11 @@ socketmap_private_dir() {
 		echo "socketmap: $RELAYERS_BUILD/tmp lies below a directory others can write" >&2
 		return 1
 	fi
+	# A unix socket's path has 107 bytes at most; leave 20 for its name.
+	if [ $((${#RELAYERS_BUILD} + 32)) -gt 107 ]; then
+		echo "socketmap: $RELAYERS_BUILD is too long a path for a unix socket below it" >&2
+		return 1
+	fi
 	sp_new=$(mktemp -d "$RELAYERS_BUILD/tmp/sock.XXXXXX") &&
 		chmod 0755 "$sp_new" && echo "$sp_new"
 }
