@@ -315,6 +315,16 @@ rcpt "SMTP: with the store missing, a recorded client gets 451" 127.0.0.5 "$DEFE
 mv "$STORE.away" "$STORE"
 store_changed
 rcpt "SMTP: the store back in place relays again" 127.0.0.5 "$OK_250"
+cp "$STORE" "$T_TMP/store.good"
+printf 'not a store\n' > "$T_TMP/store.bad"
+chmod 0600 "$T_TMP/store.bad"
+mv "$T_TMP/store.bad" "$STORE"
+store_changed
+rcpt "SMTP: with the store unreadable (not a tdb), a recorded client gets 451" \
+	127.0.0.5 "$DEFERRED_451"
+mv "$T_TMP/store.good" "$STORE"
+store_changed
+rcpt "SMTP: the good store restored relays again" 127.0.0.5 "$OK_250"
 t_expect "no restart: the same sendmail answered throughout" "$DAEMON" \
 	"$(kill -0 "$DAEMON" 2>/dev/null && echo "$DAEMON")"
 
