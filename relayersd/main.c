@@ -1,5 +1,6 @@
 /* relayersd: answers sendmail's socket map and Postfix's socketmap:
  * table from the relay store, at lookup time.  See relayersd(8). */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +44,19 @@ static void fit_descriptor_limit(struct relayersd_options *opt)
 		opt->max_connections = (unsigned)(lim.rlim_cur - SPARE_DESCRIPTORS);
 	rd_log(LOG_WARNING, "open file limit %llu: serving at most %u connections",
 	       (unsigned long long)lim.rlim_cur, opt->max_connections);
+}
+
+/* Started with a standard descriptor closed, the first socket would take
+ * its number and stderr's log lines would go to a client. */
+static void keep_stdio_open(void)
+{
+	int fd;
+
+	do
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	while (fd >= 0 && fd <= STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
 }
 
 static void block_signals(void)
@@ -103,6 +117,7 @@ int main(int argc, char **argv)
 
 	if (status >= 0)
 		return status;
+	keep_stdio_open();
 	rd_log_open(opt.verbose);
 	block_signals();
 	status = run_as_lookup(opt.user, &who, why, sizeof(why));

@@ -188,29 +188,29 @@ static bool flush_output(struct server *s, struct connection *c)
 
 /* One read: level-triggered epoll comes back for the rest, so one
  * chatty client cannot hold the loop. */
-static bool read_input(struct server *s, struct connection *c, uint64_t now,
+static void read_input(struct server *s, struct connection *c, uint64_t now,
 		       bool *answered)
 {
 	size_t room = sizeof(c->in) - c->in_len;
 	ssize_t n;
 
 	if (c->closing || room == 0)
-		return true;
+		return;
 	do
 		n = recv(c->fd, c->in + c->in_len, room, MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return true;
+		return;
+	if (n > 0)
+		c->in_len += (size_t)n;
+	if (answer_requests(s, c, now))
+		*answered = true;
 	if (n <= 0) {
-		/* The client is done: answer what it sent whole, then close. */
-		*answered = answer_requests(s, c, now) || *answered;
+		/* The client is done (or gone): what it sent whole is
+		 * answered above, the rest dropped, and the replies sent. */
 		c->closing = true;
 		c->in_len = 0;
-		return true;
 	}
-	c->in_len += (size_t)n;
-	*answered = answer_requests(s, c, now) || *answered;
-	return true;
 }
 
 static void conn_event(struct server *s, struct connection *c, uint32_t events,
@@ -219,9 +219,8 @@ static void conn_event(struct server *s, struct connection *c, uint32_t events,
 	bool answered = false;
 	enum deadline_list was = c->list, now_list;
 
-	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
-	    !read_input(s, c, now, &answered))
-		return;
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		read_input(s, c, now, &answered);
 	/* Replies freed room: requests still buffered may go on. */
 	if (has_output(c) && !flush_output(s, c))
 		return;

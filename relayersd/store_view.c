@@ -1,6 +1,5 @@
 #include "store_view.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 

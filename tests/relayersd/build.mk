@@ -5,8 +5,15 @@
 CHECKS += check-relayersd check-relayersd-valgrind
 SANITIZED_CHECKS += check-relayersd
 
+RELAYERSD_UNIT := $(BUILD)/tests/relayersd/test_request
 RELAYERSD_SUITE_DEPS := $(RELAYERSD) $(VSMTPRELAY) $(LOCK_HOLDER) \
-	$(MAPGEN_POSTFIX)/.unpacked
+	$(RELAYERSD_UNIT) $(MAPGEN_POSTFIX)/.unpacked
+
+$(call objects_of,tests/relayersd/test_request.c): ALL_CPPFLAGS += -Irelayersd $(CMOCKA_CFLAGS)
+
+$(RELAYERSD_UNIT): $(call objects_of,tests/relayersd/test_request.c relayersd/request.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 .PHONY: check-relayersd check-relayersd-valgrind
 check-relayersd: $(RELAYERSD_SUITE_DEPS)

@@ -116,6 +116,15 @@ pq() {
 	return $rc
 }
 
+# --- the request parser, case by case ---------------------------------------
+t_cmocka ${RUNNER:+$RUNNER} "$RELAYERS_BUILD/tests/relayersd/test_request"
+
+# --- what it links -----------------------------------------------------------
+libs=$(ldd "$D" 2>/dev/null | awk '{ print $1 }')
+t_expect_match "relayersd links tdb (the store)" 'libtdb' "$libs"
+t_expect "and no Berkeley DB, PAM or systemd library" "" \
+	"$(printf '%s\n' "$libs" | grep -E 'libdb|libpam|libsystemd' || true)"
+
 # --- usage -------------------------------------------------------------------
 t_expect_status "--help" 0 "$D" --help
 t_expect_match "--help shows the synopsis" \
@@ -151,6 +160,20 @@ else
 	t_fail "the server starts" "$(tail -n 5 "$T_TMP/a.log")"
 fi
 t_expect "the socket is mode 0660" "660" "$(stat -c %a "$A")"
+# --- a writer holding the whole store (root takes tdb's read locks) ----------------
+"$RELAYERS_BUILD/tests/lock-holder" "$S" lockall >"$T_TMP/held" 2>&1 &
+HOLDER=$!
+wait_for 5 grep -q held "$T_TMP/held"
+began=$(ms_now)
+reply=$(ask "$A" 192.0.2.7)
+took=$(($(ms_now) - began))
+t_expect "a store locked by a writer answers TEMP (busy)" "TEMP relay store busy" "$reply"
+[ "$took" -lt 2000 ] && t_ok "and within the lock timeout ($took ms)" ||
+	t_fail "and within the lock timeout" "$took ms"
+kill "$HOLDER"; wait "$HOLDER" 2>/dev/null
+t_expect "the lock gone, the entry is found again" "OK $STAMP" "$(ask "$A" 192.0.2.7)"
+t_expect_match "the busy store was logged" 'busy' "$(grep 'answering TEMP' "$T_TMP/a.log")"
+
 # sendmail's session keeps its connection; begin one now, check it last.
 timeout 60 python3 "$PROTO" "$A" long_idle 11 >"$T_TMP/long_idle.out" 2>&1 &
 LONG_IDLE=$!
@@ -187,20 +210,6 @@ proto "$A" vanish
 proto "$A" many_idle 1000
 t_expect_match "malformed requests are logged, not one line each" \
 	'malformed request' "$(cat "$T_TMP/a.log")"
-
-# --- a writer holding the whole store (root takes tdb's read locks) ----------------
-"$RELAYERS_BUILD/tests/lock-holder" "$S" lockall >"$T_TMP/held" 2>&1 &
-HOLDER=$!
-wait_for 5 grep -q held "$T_TMP/held"
-began=$(ms_now)
-reply=$(ask "$A" 192.0.2.7)
-took=$(($(ms_now) - began))
-t_expect "a store locked by a writer answers TEMP (busy)" "TEMP relay store busy" "$reply"
-[ "$took" -lt 2000 ] && t_ok "and within the lock timeout ($took ms)" ||
-	t_fail "and within the lock timeout" "$took ms"
-kill "$HOLDER"; wait "$HOLDER" 2>/dev/null
-t_expect "the lock gone, the entry is found again" "OK $STAMP" "$(ask "$A" 192.0.2.7)"
-t_expect_match "the busy store was logged" 'busy' "$(grep 'answering TEMP' "$T_TMP/a.log")"
 
 # --- the store's faults and changes while serving --------------------------------
 mkdir -m 0755 "$T_TMP/c"
