@@ -299,7 +299,10 @@ static void add_connection(struct server *s, int fd, uint64_t now)
 		return;
 	}
 	s->connections++;
-	set_timer(s, c, LIST_IDLE, now);
+	/* Both MTAs connect to send a request at once.  Until the first one
+	 * is answered the short timeout applies, so that connections which
+	 * never ask cannot hold the slots for the idle timeout's hour. */
+	set_timer(s, c, LIST_BUSY, now);
 }
 
 static void accept_connections(struct server *s, int listen_fd, uint64_t now)

@@ -5,8 +5,9 @@
  * when its timer restarts, make every timeout O(1):
  *   - idle: waiting for a request (--idle-timeout, long: sendmail keeps
  *     one connection per SMTP session and never retries a closed one);
- *   - busy: a request begun or a reply unsent (--request-timeout, short:
- *     a stalled client is cut off and never delays the others). */
+ *   - busy: a new connection's first request not yet answered, a request
+ *     begun or a reply unsent (--request-timeout, short: a stalled client
+ *     is cut off and never delays the others). */
 #ifndef RELAYERSD_SERVER_H
 #define RELAYERSD_SERVER_H
 

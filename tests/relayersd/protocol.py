@@ -274,10 +274,15 @@ def t_many_idle(count):
     try:
         for _ in range(count):
             held.append(connect())
+            # As an MTA does: connect to ask, then keep the connection.
+            if ask(held[-1], "192.0.2.7") != "OK " + STAMP:
+                raise OSError("lookup %d failed" % len(held))
     except OSError as e:
         report(False, "%d connections held open" % count,
                "connect %d failed: %s" % (len(held), e))
         return
+    # Idle past the request timeout: the long idle timeout applies now.
+    time.sleep(REQUEST_TIMEOUT + 0.5)
     t0 = time.monotonic()
     lookup_ok("a lookup is answered while %d idle connections are open" % count)
     report(time.monotonic() - t0 < 1, "and promptly (%.1f ms)" % ((time.monotonic() - t0) * 1000))
@@ -291,6 +296,24 @@ def t_many_idle(count):
            % (count, alive, want))
     for s in held:
         s.close()
+
+
+def t_silent():
+    """A connection that never sends a request is closed after the
+    request timeout; one that asked once is kept."""
+    silent = connect()
+    asked = connect()
+    ask(asked, "192.0.2.7")
+    t0 = time.monotonic()
+    gone = closed_by_server(silent, REQUEST_TIMEOUT + 3)
+    took = time.monotonic() - t0
+    report(gone and took >= REQUEST_TIMEOUT * 0.9,
+           "a connection that never asks is closed after the request timeout "
+           "(%.1f s)" % took, "closed=%s after %.1f s" % (gone, took))
+    reply = ask(asked, "192.0.2.7")
+    report(reply == "OK " + STAMP, "one that asked once is kept past it", repr(reply))
+    silent.close()
+    asked.close()
 
 
 def t_cap(cap):

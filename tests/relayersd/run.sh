@@ -207,6 +207,7 @@ proto "$A" malformed
 proto "$A" stall
 proto "$A" never_reads
 proto "$A" vanish
+proto "$A" silent
 proto "$A" many_idle 1000
 t_expect_match "malformed requests are logged, not one line each" \
 	'malformed request' "$(cat "$T_TMP/a.log")"
