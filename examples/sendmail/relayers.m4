@@ -42,11 +42,15 @@ dnl #    (without RELAYERS_MAX_AGE any value relays).
 dnl #  - with RELAYERS_MAX_AGE: K relayers_arith (sendmail's arith class, its own
 dnl #    name so it cannot clash with proto.m4's "arith").  An entry relays only
 dnl #    if its stamp >= ${time} - 60 * RELAYERS_MAX_AGE; a stamp in the future
-dnl #    relays.  A value that is not a number, or a session without ${time},
-dnl #    does not relay.  So a map that nobody refreshed can never extend the
-dnl #    relay window.
-dnl #    With RELAYERS_SOCKETMAP, relayersd --max-age also applies: an entry
-dnl #    relays only if it is inside both windows.  Give both the same minutes.
+dnl #    relays.  A value that is not a number does not relay.  So a map that
+dnl #    nobody refreshed can never extend the relay window.  sendmail sets
+dnl #    ${time} for the first transaction of an SMTP session only (measured
+dnl #    with 8.17.1.9: after RSET or a delivered message it is empty); a
+dnl #    recorded client's later transactions, and -bt without .D{time}, so
+dnl #    get the 451 above rather than a 550: its next session relays.
+dnl #    With RELAYERS_SOCKETMAP, relayersd --max-age applies the window at
+dnl #    every lookup instead, with no ${time}: leave RELAYERS_MAX_AGE out
+dnl #    there, or an entry must be inside both windows.
 dnl #  - rules appended to Local_check_rcpt: "$# OK" for a client found in the
 dnl #    map, which accepts the recipient and skips Basic_check_rcpt (and, with
 dnl #    FEATURE(delay_checks), the delayed check_mail/check_relay) for it, as
@@ -106,6 +110,7 @@ R< $* <TMPF> >		$@ <TEMP>		no answer for now (-T<TMPF>)
 R< <?> >		$@ <NONE>		not in the map
 ifdef(`RELAYERS_MAX_AGE', `dnl
 R< $- >			$: < $1 > < $&{time} >
+R< $- > < >		$@ <TEMP>		no ${time}: a later transaction of the session
 R< $- > < $- >		$: < $1 > < $(relayers_arith - $@ $2 $@ eval(RELAYERS_MAX_AGE * 60) $) >
 R< $- > < $- >		$: < $(relayers_arith l $@ $1 $@ $2 $) >
 R< FALSE >		$@ <RELAY>		stamp is recent enough, or in the future

@@ -34,6 +34,10 @@
 #       127.0.0.1 itself always relays) and prints the reply to RCPT TO:<RCPT>
 #       on one line, e.g. "550 5.7.1 <x@remote.example>... Relaying denied".
 #       A failure before RCPT prints "NO-RCPT: <what went wrong>".
+#       With SENDMAIL_RCPT_AFTER_RSET=1 the session first has a whole
+#       transaction of its own (MAIL, RCPT, RSET), and the reply printed is
+#       that of the second transaction's RCPT, as for a client that sends
+#       two messages in one session.
 #
 # Each command runs under `timeout`.  Requires root (the daemon binds, reads
 # its .cf as root), sendmail-bin, sendmail-cf, m4, python3, util-linux.
@@ -192,7 +196,7 @@ sendmail_stop() {
 
 sendmail_rcpt() {
 	timeout 30 /usr/bin/python3 - "$@" <<'PY'
-import socket, sys
+import os, socket, sys
 
 source, port, rcpt = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 sender = sys.argv[4] if len(sys.argv) > 4 else "user@client.example"
@@ -220,8 +224,12 @@ def command(text):
     conn.sendall((text + "\r\n").encode("ascii"))
     return reply()
 
-for step, expect in ((None, "220"), ("EHLO client.example", "250"),
-                     ("MAIL FROM:<%s>" % sender, "250")):
+steps = [(None, "220"), ("EHLO client.example", "250")]
+if os.environ.get("SENDMAIL_RCPT_AFTER_RSET") == "1":
+    steps += [("MAIL FROM:<%s>" % sender, "250"), ("RCPT TO:<%s>" % rcpt, ""),
+              ("RSET", "250")]
+steps.append(("MAIL FROM:<%s>" % sender, "250"))
+for step, expect in steps:
     line = reply() if step is None else command(step)
     if not line.startswith(expect):
         fail("%s: %s" % (step or "greeting", line))

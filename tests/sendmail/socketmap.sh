@@ -139,7 +139,10 @@ verdict "an unrecorded IPv6 client gets 550" "$CF" IPv6:2001:db8:0:0:0:0:0:99 "$
 verdict "an entry 30 min 1 s old gets 550 (RELAYERS_MAX_AGE=30)" "$CF" 192.0.2.8 "$DENIED"
 verdict "an entry exactly 30 min old relays (RELAYERS_MAX_AGE=30)" "$CF" 192.0.2.11 '$# OK'
 verdict "a future-stamped entry relays" "$CF" 192.0.2.9 '$# OK'
-verdict "without \${time} nothing relays (fails closed)" "$CF" 192.0.2.7 "$DENIED" ""
+verdict "without \${time} a recorded client is deferred, never relayed (RELAYERS_MAX_AGE)" \
+	"$CF" 192.0.2.7 "$DEFERRED" ""
+verdict "without \${time} relayersd --max-age alone decides: a recent entry relays" \
+	"$NOAGE/test.cf" 192.0.2.7 '$# OK' ""
 verdict "an entry 30 min 1 s old gets 550 (relayersd --max-age 30)" \
 	"$NOAGE/test.cf" 192.0.2.8 "$DENIED"
 verdict "relayersd --max-age 30 alone: a recent entry relays" \
@@ -265,12 +268,17 @@ t_expect "the example then asks relayersd at /run/relayers/socketmap" 1 \
 	"$(grep -c -- '^Krelayers socket -d5s -T<TMPF> local:/run/relayers/socketmap$' "$EXAMPLE/sendmail.cf")"
 
 # --- a real daemon --------------------------------------------------------------
-stop_daemon() { sendmail_stop "$SM" || true; }
+# As the guide advises for the socket map: no RELAYERS_MAX_AGE, the window
+# is relayersd's --max-age, so every transaction of a session can relay.
+SMD=$T_TMP/smd
+sendmail_write_mc "$SMD" "$PORT" "$SPEC"
+sendmail_build_cf "$SMD/test.mc" "$SMD/test.cf"
+stop_daemon() { sendmail_stop "$SMD" || true; }
 t_at_exit stop_daemon
 # Started while relayersd is down: sendmail must not need a restart later.
 t_expect_status "sendmail starts on 127.0.0.1:$PORT with relayersd down" 0 \
-	sendmail_start "$SM" "$CF" "$PORT"
-DAEMON=$(cat "$SM/daemon.pid" 2>/dev/null)
+	sendmail_start "$SMD" "$SMD/test.cf" "$PORT"
+DAEMON=$(cat "$SMD/daemon.pid" 2>/dev/null)
 RCPT=someone@remote.example
 rcpt() { t_expect_match "$1" "$3" "$(sendmail_rcpt "$2" "$PORT" "$RCPT")"; }
 OK_250='^250 2\.1\.5 <someone@remote\.example>\.\.\. Recipient ok$'
@@ -300,9 +308,11 @@ for i in 1 2 3 4 5; do
 done
 t_expect "SMTP: the first RCPT right after a real PAM login relays, 5 of 5" 5 "$first_ok"
 rcpt "SMTP: another address still gets 550" 127.0.0.40 "$DENIED_550"
+t_expect_match "SMTP: the second transaction of a session relays too" "$OK_250" \
+	"$(SENDMAIL_RCPT_AFTER_RSET=1 sendmail_rcpt 127.0.0.31 "$PORT" "$RCPT")"
 
-# Ageing past the window, live: stamped 29 min 56 s ago (4 s of slack for
-# a loaded machine), refused once it is past 30 min.
+# Ageing past relayersd's window, live: stamped 29 min 56 s ago (4 s of
+# slack for a loaded machine), refused once it is past 30 min.
 stamp=$(date +%s)
 record 127.0.0.9 $((stamp - 1796))
 rcpt "SMTP: an entry just inside the 30 min window gets 250" 127.0.0.9 "$OK_250"
@@ -328,5 +338,5 @@ rcpt "SMTP: the good store restored relays again" 127.0.0.5 "$OK_250"
 t_expect "no restart: the same sendmail answered throughout" "$DAEMON" \
 	"$(kill -0 "$DAEMON" 2>/dev/null && echo "$DAEMON")"
 
-t_expect_status "sendmail stops and leaves no process behind" 0 sendmail_stop "$SM"
+t_expect_status "sendmail stops and leaves no process behind" 0 sendmail_stop "$SMD"
 t_done
