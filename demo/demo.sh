@@ -27,6 +27,8 @@ log_in() {
 }
 finish() {
 	say "Tearing everything down"
+	sendmail_stop "$DEMO_DIR/socketmap/sendmail" 2>/dev/null
+	chain_relayersd_stop "$DEMO_DIR/socketmap"
 	chain_down "$DEMO_DIR"
 	rm -rf "$DEMO_DIR"
 }
@@ -65,3 +67,20 @@ for source in $GOOD $BAD $NEVER; do
 	printf '%-10s (%s): %s\n' "$source" "$why" \
 		"$(sendmail_rcpt "$source" "$CHAIN_SMTP_PORT" "$RCPT")"
 done
+
+say "Without the map: relayersd answers a second sendmail (RELAYERS_SOCKETMAP) from the store itself"
+mkdir -p "$DEMO_DIR/socketmap"
+map_port=$CHAIN_SMTP_PORT
+if chain_relayersd_start "$DEMO_DIR/socketmap" &&
+	chain_sendmail_start "$DEMO_DIR/socketmap" "local:$CHAIN_SOCKET"; then
+	SOCKET_SMTP=$CHAIN_SMTP_PORT CHAIN_SMTP_PORT=$map_port
+	echo "relayersd on $CHAIN_SOCKET, that sendmail on :$SOCKET_SMTP"
+	echo "alice logs in from 127.0.0.6, and her mail client sends at once (no waiting for an export):"
+	log_in imap "$CHAIN_IMAP_PORT" secret 127.0.0.6
+	printf '%-10s (%s): %s\n' 127.0.0.6 "first RCPT after the login" \
+		"$(sendmail_rcpt 127.0.0.6 "$SOCKET_SMTP" "$RCPT")"
+	printf '%-10s (%s): %s\n' "$NEVER" "never logged in" \
+		"$(sendmail_rcpt "$NEVER" "$SOCKET_SMTP" "$RCPT")"
+else
+	echo "relayersd or its sendmail did not start (see $DEMO_DIR/socketmap)"
+fi

@@ -7,7 +7,7 @@ E2E_UW_OBJS := $(call objects_of,$(wildcard tests/e2e/uw_*.c))
 E2E_HOLD_LOCK := $(E2E_DIR)/hold_lock
 E2E_HOLD_LOCK_OBJS := $(call objects_of,tests/e2e/hold_lock.c)
 E2E_HELPERS := $(E2E_UW_SERVER) $(E2E_HOLD_LOCK)
-E2E_NEEDS := $(PAM_MODULE) $(VSMTPRELAY) $(MAPGEN) $(E2E_HELPERS)
+E2E_NEEDS := $(PAM_MODULE) $(VSMTPRELAY) $(MAPGEN) $(RELAYERSD) $(E2E_HELPERS)
 CHECKS += check-e2e
 
 # c-client's headers are old K&R-style C: -isystem keeps their warnings

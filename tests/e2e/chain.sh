@@ -1,15 +1,20 @@
 # The whole chain a mail host runs, on loopback, under one directory:
 # a relay store, Dovecot (IMAP and POP3) with examples/pam.d/dovecot,
 # mapgen --watch exporting the store to a hash map, and a sendmail daemon
-# built with examples/sendmail/relayers.m4 that reads that map.
+# built with examples/sendmail/relayers.m4 that reads that map (or, with
+# CHAIN_MODE=socketmap, relayersd and a sendmail that asks it).
 #
 #   chain_up DIR RELAYERS_ARGS    bring it all up; RELAYERS_ARGS are the
 #                                 module's options besides db=
 #   chain_down DIR                stop it all (safe to call twice)
 # CHAIN_MAPGEN_ARGS, if set, adds options to mapgen --watch
 # (e.g. --interval-ms 100).
+# CHAIN_MODE=socketmap runs relayersd on a unix socket instead of mapgen,
+# and builds sendmail's .cf with RELAYERS_SOCKETMAP: sendmail then asks
+# the store itself at each lookup (CHAIN_RELAYERSD_ARGS adds options).
 #
 # After chain_up: CHAIN_STORE, CHAIN_MAP (sendmail reads CHAIN_MAP.db),
+# CHAIN_SOCKET (relayersd's, in socketmap mode),
 # CHAIN_PASSDB, CHAIN_PAM, CHAIN_IMAP_PORT, CHAIN_POP3_PORT,
 # CHAIN_SMTP_PORT (empty without sendmail).  The user is alice, password
 # "secret".  Needs RELAYERS_BUILD; run from the top of the tree.
@@ -17,6 +22,7 @@
 . tests/lib/dovecot.sh
 . tests/e2e/pam_stack.sh
 . tests/lib/sendmail.sh
+. tests/lib/socketmap.sh
 
 # Debian's python3 (deps/debian-packages), not whatever python3 is first
 # in PATH: a version manager's shim can add a second to every client.
@@ -60,10 +66,28 @@ chain_mapgen_start() {
 	}
 }
 
+# chain_relayersd_start DIR: relayersd over CHAIN_STORE, its socket in a
+# directory sendmail trusts (named in DIR/sockdir for chain_down).
+chain_relayersd_start() {
+	local dir=$1 sockdir
+	sockdir=$(socketmap_private_dir) || return 1
+	echo "$sockdir" > "$dir/sockdir"
+	CHAIN_SOCKET=$sockdir/socketmap
+	relayersd_start "$dir/relayersd" "$CHAIN_STORE" "unix:$CHAIN_SOCKET" \
+		${CHAIN_RELAYERSD_ARGS:-}
+}
+
+chain_relayersd_stop() {
+	relayersd_stop "$1/relayersd"
+	[ ! -s "$1/sockdir" ] || rm -rf "$(cat "$1/sockdir")"
+	rm -f "$1/sockdir"
+}
+
+# chain_sendmail_start DIR [MAP]: MAP is CHAIN_MAP, or a socket address.
 chain_sendmail_start() {
-	local dir=$1
+	local dir=$1 map=${2:-$CHAIN_MAP}
 	CHAIN_SMTP_PORT=$(sendmail_free_port)
-	sendmail_write_mc "$dir/sendmail" "$CHAIN_SMTP_PORT" "$CHAIN_MAP" &&
+	sendmail_write_mc "$dir/sendmail" "$CHAIN_SMTP_PORT" "$map" &&
 		sendmail_build_cf "$dir/sendmail/test.mc" "$dir/sendmail/test.cf" &&
 		sendmail_start "$dir/sendmail" "$dir/sendmail/test.cf" \
 			"$CHAIN_SMTP_PORT"
@@ -80,13 +104,19 @@ chain_up() {
 	CHAIN_IMAP_PORT=$(chain_free_port)
 	CHAIN_POP3_PORT=$(chain_free_port)
 	CHAIN_SMTP_PORT=
+	CHAIN_SOCKET=
 	echo "$CHAIN_USER:$CHAIN_PASSWORD:dovecot" > "$CHAIN_PASSDB"
 	chain_store_create "$CHAIN_STORE" || return 1
 	pam_stack_write examples/pam.d/dovecot "$CHAIN_PAM" dovecot \
 		"$CHAIN_PASSDB" "db=$CHAIN_STORE $relayers_args" || return 1
 	dovecot_start "$dir/dovecot" "$CHAIN_PAM" "$CHAIN_IMAP_PORT" \
 		"$CHAIN_POP3_PORT" || return 1
-	chain_mapgen_start "$dir" && chain_sendmail_start "$dir"
+	if [ "${CHAIN_MODE:-mapgen}" = socketmap ]; then
+		chain_relayersd_start "$dir" &&
+			chain_sendmail_start "$dir" "local:$CHAIN_SOCKET"
+	else
+		chain_mapgen_start "$dir" && chain_sendmail_start "$dir"
+	fi
 }
 
 # Stops a process group started with setsid, and waits for it.
@@ -106,6 +136,7 @@ chain_down() {
 	local dir=$1
 	[ ! -d "$dir/sendmail" ] || sendmail_stop "$dir/sendmail"
 	chain_stop_group "$dir/mapgen.pid"
+	chain_relayersd_stop "$dir"
 	dovecot_stop "$dir/dovecot"
 	pam_wrapper_sweep "$dir"
 }

@@ -7,6 +7,7 @@ answer.
   relay_wait.py SOURCE PORT RCPT TIMEOUT_S [deny]
 
 Prints the epoch milliseconds at which the accepting answer arrived and
+the number of SMTP sessions it took (1: the first RCPT relayed), and
 exits 0; after TIMEOUT_S prints the last answer and exits 1.  With "deny"
 it waits for the opposite, a 5xx answer (a revoked relay).
 """
@@ -55,13 +56,15 @@ def main(argv):
     want = "5" if len(argv) == 6 and argv[5] == "deny" else "2"
     deadline = time.time() + float(argv[4])
     answer = "no answer"
+    tries = 0
     while time.time() < deadline:
+        tries += 1
         try:
             answer = rcpt_answer(source, port, rcpt)
         except OSError as failure:
             answer = "ERROR %s" % failure
         if answer.startswith(want):
-            print(int(time.time() * 1000))
+            print(int(time.time() * 1000), tries)
             return 0
         time.sleep(POLL_S)
     print(answer)

@@ -24,6 +24,8 @@ teardown() {
 	done
 	dovecot_stop "$T_TMP/dovecot-auth"
 	dovecot_stop "$T_TMP/dovecot-guard"
+	sendmail_stop "$T_TMP/socketmap/sendmail" 2>/dev/null
+	chain_relayersd_stop "$T_TMP/socketmap"
 	chain_down "$T_TMP/chain"
 	pam_wrapper_sweep "$T_TMP"
 }
@@ -237,6 +239,31 @@ t_expect_match "sendmail's lookup of its IPv6 key for ::1 finds the login" \
 t_expect_match "... and is in the map as sendmail spells it" \
 	'^ipv6:0:0:0:0:0:0:0:1[[:space:]]' "$(makemap -u hash "$CHAIN_MAP" 2>/dev/null)"
 
+# ---- with relayersd, the first RCPT right after a login relays -------------
+# A second sendmail, built with RELAYERS_SOCKETMAP, asks relayersd over the
+# same store: no export stands between the login and the verdict, so a
+# client that sends the moment its IMAP login is answered relays at once.
+SOCKMAP_DIR=$T_TMP/socketmap
+mkdir -p "$SOCKMAP_DIR"
+mapgen_smtp=$CHAIN_SMTP_PORT
+if chain_relayersd_start "$SOCKMAP_DIR" &&
+	chain_sendmail_start "$SOCKMAP_DIR" "local:$CHAIN_SOCKET"; then
+	t_ok "relayersd and a socket-map sendmail start beside the chain"
+else
+	t_fail "relayersd and a socket-map sendmail start beside the chain"
+fi
+SOCKMAP_SMTP=$CHAIN_SMTP_PORT CHAIN_SMTP_PORT=$mapgen_smtp
+first=0 answers=
+for i in $(seq 1 10); do
+	src=127.0.4.$i
+	[ "$(login imap "$CHAIN_IMAP_PORT" alice secret "$src")" = OK ] || continue
+	answer=$(sendmail_rcpt "$src" "$SOCKMAP_SMTP" "$RCPT")
+	case $answer in 250\ *) first=$((first + 1)) ;; *) answers="$answers [$src: $answer]" ;; esac
+done
+t_expect "socket map: the first RCPT right after each of 10 IMAP logins relays$answers" 10 "$first"
+t_expect_match "socket map: a client that never logged in gets 550" '^550 ' \
+	"$(sendmail_rcpt 127.0.4.99 "$SOCKMAP_SMTP" "$RCPT")"
+
 # Revocation: delete, then expire, once mapgen has re-exported.
 "$VSMTPRELAY" -f "$CHAIN_STORE" delete 127.0.0.11
 t_expect "vsmtprelay delete 127.0.0.11" 0 $?
@@ -294,7 +321,7 @@ for a in 127.0.2.9 127.0.0.21; do
 done
 
 # ---- teardown leaves nothing behind --------------------------------------
-ports="$DV_GUARD_IMAP $DV_GUARD_POP $CHAIN_IMAP_PORT $CHAIN_POP3_PORT $CHAIN_SMTP_PORT $UW_IMAP $UW_POP $UW_IMAP_AUTH $UW_POP_AUTH $UW_IMAP6 $DV_AUTH_IMAP $DV_AUTH_POP"
+ports="$DV_GUARD_IMAP $DV_GUARD_POP $CHAIN_IMAP_PORT $CHAIN_POP3_PORT $CHAIN_SMTP_PORT $SOCKMAP_SMTP $UW_IMAP $UW_POP $UW_IMAP_AUTH $UW_POP_AUTH $UW_IMAP6 $DV_AUTH_IMAP $DV_AUTH_POP"
 teardown
 open=
 for p in $ports; do

@@ -7,6 +7,10 @@
 #       writes DIR/test.mc: Debian's OSTYPE, a daemon on 127.0.0.1:PORT,
 #       every path under DIR, no DNS, and examples/sendmail/relayers.m4
 #       with RELAYERS_MAP=MAP (and RELAYERS_MAX_AGE=MAX_AGE if given).
+#       A MAP that is a socket map address (local:/PATH, unix:/PATH,
+#       inet:PORT@HOST, inet6:PORT@HOST) defines RELAYERS_SOCKETMAP=MAP
+#       instead: the map is then relayersd's, over that socket, with
+#       RELAYERS_SOCKETMAP_TIMEOUT=$SENDMAIL_SOCKETMAP_TIMEOUT if set.
 #   sendmail_build_cf MC CF
 #       m4 with Debian's cf directory; fails (with m4's message on stderr)
 #       if m4 complains at all, and on an empty .cf.
@@ -30,6 +34,10 @@
 #       127.0.0.1 itself always relays) and prints the reply to RCPT TO:<RCPT>
 #       on one line, e.g. "550 5.7.1 <x@remote.example>... Relaying denied".
 #       A failure before RCPT prints "NO-RCPT: <what went wrong>".
+#       With SENDMAIL_RCPT_AFTER_RSET=1 the session first has a whole
+#       transaction of its own (MAIL, RCPT, RSET), and the reply printed is
+#       that of the second transaction's RCPT, as for a client that sends
+#       two messages in one session.
 #
 # Each command runs under `timeout`.  Requires root (the daemon binds, reads
 # its .cf as root), sendmail-bin, sendmail-cf, m4, python3, util-linux.
@@ -74,7 +82,14 @@ sendmail_write_mc() {
 		echo "FEATURE(\`accept_unresolvable_domains')dnl"
 		echo "FEATURE(\`accept_unqualified_senders')dnl"
 		echo "DAEMON_OPTIONS(\`Family=inet, Name=MTA-test, Port=$sm_port, Addr=127.0.0.1')dnl"
-		echo "define(\`RELAYERS_MAP', \`$sm_map')dnl"
+		case $sm_map in
+		local:* | unix:* | inet:* | inet6:*)
+			echo "define(\`RELAYERS_SOCKETMAP', \`$sm_map')dnl"
+			[ -z "${SENDMAIL_SOCKETMAP_TIMEOUT:-}" ] ||
+				echo "define(\`RELAYERS_SOCKETMAP_TIMEOUT', \`$SENDMAIL_SOCKETMAP_TIMEOUT')dnl"
+			;;
+		*) echo "define(\`RELAYERS_MAP', \`$sm_map')dnl" ;;
+		esac
 		[ -z "$sm_max_age" ] || echo "define(\`RELAYERS_MAX_AGE', \`$sm_max_age')dnl"
 		echo "include(\`$SENDMAIL_HACK')dnl"
 		echo "MAILER(\`local')dnl"
@@ -181,7 +196,7 @@ sendmail_stop() {
 
 sendmail_rcpt() {
 	timeout 30 /usr/bin/python3 - "$@" <<'PY'
-import socket, sys
+import os, socket, sys
 
 source, port, rcpt = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 sender = sys.argv[4] if len(sys.argv) > 4 else "user@client.example"
@@ -209,8 +224,12 @@ def command(text):
     conn.sendall((text + "\r\n").encode("ascii"))
     return reply()
 
-for step, expect in ((None, "220"), ("EHLO client.example", "250"),
-                     ("MAIL FROM:<%s>" % sender, "250")):
+steps = [(None, "220"), ("EHLO client.example", "250")]
+if os.environ.get("SENDMAIL_RCPT_AFTER_RSET") == "1":
+    steps += [("MAIL FROM:<%s>" % sender, "250"), ("RCPT TO:<%s>" % rcpt, ""),
+              ("RSET", "250")]
+steps.append(("MAIL FROM:<%s>" % sender, "250"))
+for step, expect in steps:
     line = reply() if step is None else command(step)
     if not line.startswith(expect):
         fail("%s: %s" % (step or "greeting", line))

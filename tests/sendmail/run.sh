@@ -51,6 +51,7 @@ t_expect "the map holds the IPv6 client's uncompressed key" "$NOW" \
 	"$(test_makemap -u hash "$MAP" | awk '$1 == "ipv6:2001:db8:0:0:0:0:0:7" { print $2 }')"
 
 DENIED='$# error $@ 5.7.1 $: "550 Relaying denied"'
+DEFERRED='$# error $@ 4.3.0 $: "451 Relay check temporarily unavailable, try again later"'
 
 # verdict NAME CF CLIENT_ADDR EXPECTED [TIME]: check_rcpt of a remote recipient.
 verdict() {
@@ -83,8 +84,12 @@ verdict "an entry 30 min 1 s old gets 550 (RELAYERS_MAX_AGE=30)" \
 	"$CF" 192.0.2.8 "$DENIED"
 verdict "an entry exactly 30 min old still relays" "$CF" 192.0.2.11 '$# OK'
 verdict "a future-stamped entry relays" "$CF" 192.0.2.9 '$# OK'
-verdict "without \${time} nothing relays (fails closed)" \
-	"$CF" 192.0.2.7 "$DENIED" ""
+# sendmail defines ${time} for a session's first transaction only: without
+# it the window cannot be checked, so a recorded client is deferred.
+verdict "without \${time} a recorded client is deferred, never relayed" \
+	"$CF" 192.0.2.7 "$DEFERRED" ""
+verdict "without \${time} an unrecorded client still gets 550" \
+	"$CF" 192.0.2.99 "$DENIED" ""
 verdict "a prefix of a recorded address does not relay" "$CF" 192.0.2.1 "$DENIED"
 t_expect "a local recipient is still accepted from an unrecorded client" \
 	"$(sendmail_check_rcpt "$CF" 192.0.2.99 "$NOW" '<root@mail.relayers.test>' |
@@ -229,6 +234,10 @@ rcpt "SMTP: a recorded client gets 250" 127.0.0.5 "$OK_250"
 rcpt "SMTP: an unrecorded client gets 550" 127.0.0.7 "$DENIED_550"
 rcpt "SMTP: an hour-old entry gets 550 (\${time} is set per session)" 127.0.0.6 "$DENIED_550"
 rcpt "SMTP: a future-stamped entry gets 250" 127.0.0.8 "$OK_250"
+t_expect_match "SMTP: a recorded client's second transaction (no \${time}) gets 451, not 550" \
+	'^451 4\.3\.0 ' "$(SENDMAIL_RCPT_AFTER_RSET=1 sendmail_rcpt 127.0.0.5 "$PORT" someone@remote.example)"
+t_expect_match "SMTP: an unrecorded client's second transaction gets 550" "$DENIED_550" \
+	"$(SENDMAIL_RCPT_AFTER_RSET=1 sendmail_rcpt 127.0.0.7 "$PORT" someone@remote.example)"
 t_expect_match "SMTP: a local recipient gets 250 from an unrecorded client" '^250 ' \
 	"$(sendmail_rcpt 127.0.0.7 "$PORT" root@mail.relayers.test)"
 
