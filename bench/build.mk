@@ -5,11 +5,14 @@
 BENCH_DIR := $(BUILD)/bench
 BENCH_LOGIN := $(BENCH_DIR)/login_bench
 BENCH_FILL := $(BENCH_DIR)/store_fill
-BENCH_PROGRAMS := $(BENCH_LOGIN) $(BENCH_FILL)
+BENCH_MAPGEN_LAG := $(BENCH_DIR)/mapgen_lag
+BENCH_PROGRAMS := $(BENCH_LOGIN) $(BENCH_FILL) $(BENCH_MAPGEN_LAG)
 
 BENCH_LOGIN_OBJS := $(call objects_of,bench/login_bench.c bench/pam_login.c \
 	bench/tdb_floor.c bench/samples.c bench/addresses.c)
 BENCH_FILL_OBJS := $(call objects_of,bench/store_fill.c bench/addresses.c)
+BENCH_MAPGEN_LAG_OBJS := $(call objects_of,bench/mapgen_lag.c bench/samples.c \
+	bench/addresses.c)
 
 BENCHES += bench-run
 CHECKS += check-bench-builds
@@ -24,9 +27,15 @@ $(BENCH_FILL): $(BENCH_FILL_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(BENCH_FILL_OBJS) \
 		$(CORE_LIB) $(TDB_LIBS)
 
+# mapgen --watch under logins: reads the map with Berkeley DB as sendmail does.
+$(BENCH_MAPGEN_LAG): $(BENCH_MAPGEN_LAG_OBJS) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(BENCH_MAPGEN_LAG_OBJS) \
+		$(CORE_LIB) $(TDB_LIBS) -ldb-5.3
+
 .PHONY: bench-run check-bench-builds
 check-bench-builds: $(BENCH_PROGRAMS)
 	@echo "bench: programs built (figures come from make bench)"
 
-bench-run: $(BENCH_PROGRAMS) $(PAM_MODULE) $(VSMTPRELAY)
+bench-run: $(BENCH_PROGRAMS) $(PAM_MODULE) $(VSMTPRELAY) $(MAPGEN)
 	RELAYERS_BUILD=$(BUILD) bench/run.sh

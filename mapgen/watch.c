@@ -2,17 +2,36 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "aging.h"
+#include "map_update.h"
 #include "signals.h"
+#include "store_diff.h"
+#include "store_raw.h"
+#include "wake.h"
 #include "window.h"
 
 /* A failed export is tried again after this long; the same error is
  * logged again only after REPEAT_LOG_S. */
 #define RETRY_S 1
 #define REPEAT_LOG_S 60
+/* A full export, the map replaced by rename, this often even when every
+ * change went in place: it mends whatever the raw comparison could miss
+ * and shrinks the aging heap. */
+#define FULL_EVERY_S 3600
+/* More changed entries than this at once (a restore, a mass expire) are
+ * cheaper as a full export. */
+#define IN_PLACE_MAX 20000
+/* An update that took t is followed by a pause of BUSY_SPACING * t
+ * before the next: the watcher spends at most 1 / (1 + BUSY_SPACING) of
+ * a core on updates however fast the logins come, and a small store,
+ * whose updates take microseconds, is followed at once. */
+#define BUSY_SPACING 19
+#define SPACING_MAX_MS 2000
 
 struct watch {
 	const struct mapgen_options *options;
@@ -20,12 +39,20 @@ struct watch {
 	struct relay_store *store;
 	dev_t dev;		/* the store file opened */
 	ino_t ino;
-	dev_t map_dev;		/* the map file last written */
-	ino_t map_ino;
+	struct map_state map;	/* the map as we last left it */
+	bool map_ours;		/* made by a full export of ours */
 	uint64_t exported_seqnum;
 	bool stale;		/* the map lags the store */
-	int64_t next_change;	/* when an entry ages out of the map */
+	bool full_needed;	/* the next update must be a full export */
+	int64_t full_at;
+	int64_t touch_at;	/* move the map's mtime on then; 0: no need */
+	int64_t last_update_s;	/* the map's st_mtime after our last write */
+	uint64_t next_update_ms;	/* monotonic */
 	int64_t retry_at;
+	struct store_diff diff;
+	bool diff_warned;
+	struct aging aging;
+	struct export_options full_options;
 	char last_error[sizeof(((struct map_failure *)0)->text)];
 	int64_t last_error_at;
 	bool failing;
@@ -36,11 +63,20 @@ static int64_t now_s(void)
 	return (int64_t)time(NULL);
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 static void report_failure(struct watch *w, const char *text)
 {
 	int64_t now = now_s();
 
 	w->failing = true;
+	w->full_needed = true;
 	w->retry_at = now + RETRY_S;
 	if (strcmp(text, w->last_error) == 0 &&
 	    now - w->last_error_at < REPEAT_LOG_S)
@@ -48,6 +84,15 @@ static void report_failure(struct watch *w, const char *text)
 	fprintf(stderr, "mapgen: %s; map left unchanged, retrying\n", text);
 	snprintf(w->last_error, sizeof(w->last_error), "%s", text);
 	w->last_error_at = now;
+}
+
+static void recovered(struct watch *w)
+{
+	if (w->failing)
+		fprintf(stderr, "mapgen: %s: exported again after failures\n",
+			w->export_options->db_path);
+	w->failing = false;
+	w->last_error[0] = '\0';
 }
 
 static void close_store(struct watch *w)
@@ -68,6 +113,8 @@ static bool open_store(struct watch *w)
 	struct stat st;
 
 	if (stat(w->options->store_path, &st) == 0) {
+		if (st.st_dev != w->dev || st.st_ino != w->ino)
+			w->full_needed = true;
 		w->dev = st.st_dev;
 		w->ino = st.st_ino;
 	}
@@ -89,67 +136,289 @@ static bool store_replaced(const struct watch *w)
 	       st.st_ino != w->ino;
 }
 
-/* Someone removed the map, or wrote another over it (a makemap run by
- * hand): put ours back rather than wait for the next login. */
-static bool map_lost(const struct watch *w)
+/* The copy the next comparison starts from.  Taken before the full
+ * export's own snapshot: a change in between is then both in the map
+ * and found again by the next comparison, never in neither. */
+static void reset_diff(struct watch *w)
 {
-	struct stat st;
+	struct relay_error err;
+	enum diff_outcome outcome = DIFF_FAILED;
 
-	return stat(w->export_options->db_path, &st) != 0 ||
-	       st.st_dev != w->map_dev || st.st_ino != w->map_ino;
-}
-
-static void remember_map(struct watch *w)
-{
-	struct stat st;
-
-	if (stat(w->export_options->db_path, &st) == 0) {
-		w->map_dev = st.st_dev;
-		w->map_ino = st.st_ino;
+	if (relay_store_read_lock(w->store, &err) == RELAY_OK) {
+		outcome = store_diff_reset(&w->diff, relay_store_fd(w->store));
+		relay_store_read_unlock(w->store);
+	}
+	if (outcome != DIFF_OK && !w->diff_warned) {
+		fprintf(stderr, "mapgen: %s: cannot compare the store file; "
+				"every change is a full export\n",
+			w->options->store_path);
+		w->diff_warned = true;
 	}
 }
 
-static void export_now(struct watch *w)
+static void full_export(struct watch *w)
 {
 	struct export_result result;
 	struct map_failure failure;
 	uint64_t seqnum = relay_store_seqnum(w->store);
 
-	if (export_run(w->store, w->export_options, &result, &failure) != 0) {
+	reset_diff(w);
+	if (export_run(w->store, &w->full_options, &result, &failure) != 0) {
 		if (!mapgen_stop_pending())
 			report_failure(w, failure.text);
 		return;
 	}
 	w->exported_seqnum = seqnum;
-	remember_map(w);
-	w->next_change = result.next_change;
+	map_state_take(w->export_options->db_path, &w->map);
+	w->map_ours = true;
+	w->full_needed = false;
 	w->stale = false;
-	if (w->failing)
-		fprintf(stderr, "mapgen: %s: exported again after failures\n",
-			w->export_options->db_path);
-	w->failing = false;
-	w->last_error[0] = '\0';
+	w->full_at = now_s() + FULL_EVERY_S;
+	w->touch_at = 0;
+	w->last_update_s = w->map.mtime.tv_sec;
+	recovered(w);
 	if (w->options->verbose)
 		fprintf(stderr, "mapgen: %s: %zu entries, %zu keys\n",
 			w->export_options->db_path, result.entries, result.keys);
 }
 
-static void tick(struct watch *w)
+/* The entries the store changed, plus those whose time in the map is
+ * up; each one's state is read from the store, under the same lock as
+ * the comparison. */
+struct batch {
+	struct diff_candidates candidates;
+	size_t from_diff;	/* the first from_diff came from the file */
+	struct map_change *changes;
+	size_t count;
+	struct aging_item *present;	/* candidates still in the map */
+	size_t present_count;
+};
+
+static void batch_free(struct batch *b)
+{
+	diff_candidates_free(&b->candidates);
+	free(b->changes);
+	free(b->present);
+	memset(b, 0, sizeof(*b));
+}
+
+static void take_due(struct watch *w, int64_t now, struct batch *b)
+{
+	struct aging_item item;
+
+	while (aging_pop_due(&w->aging, now, &item))
+		if (!diff_candidates_add(&b->candidates, &item.addr))
+			return;
+}
+
+static void add_forms(struct watch *w, struct batch *b,
+		      const struct relay_addr *addr, bool present, int64_t stamp)
+{
+	struct map_keys forms;
+	char value[RELAY_STAMP_TEXT_MAX];
+	size_t value_len = present ? relay_stamp_format(stamp, value) : 0;
+
+	/* An absent entry loses every form the map may hold for it. */
+	map_keys_for(addr, w->export_options->flavour, &forms);
+	for (unsigned k = 0; k < forms.count; k++) {
+		struct map_change *c = &b->changes[b->count++];
+
+		memcpy(c->key, forms.text[k], forms.len[k]);
+		c->key_len = (uint8_t)forms.len[k];
+		memcpy(c->value, value, value_len);
+		c->value_len = (uint8_t)value_len;
+	}
+}
+
+/* Reads each candidate's entry.  Returns false with err filled in when
+ * the store cannot answer. */
+static bool read_entries(struct watch *w, struct batch *b, int64_t now,
+			 struct relay_error *err)
+{
+	struct map_window window = { now, w->export_options->max_age };
+	size_t n = b->candidates.count;
+
+	b->changes = calloc(n ? n * MAP_KEYS_PER_ADDR_MAX : 1, sizeof(*b->changes));
+	b->present = calloc(n ? n : 1, sizeof(*b->present));
+	if (b->changes == NULL || b->present == NULL) {
+		snprintf(err->text, sizeof(err->text), "out of memory");
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct relay_addr *addr = &b->candidates.addrs[i];
+		int64_t stamp = 0;
+		enum relay_status status =
+			relay_store_get(w->store, addr, &stamp, err);
+		bool held;
+
+		if (status != RELAY_OK && status != RELAY_NOT_FOUND)
+			return false;
+		held = status == RELAY_OK && map_window_holds(&window, stamp);
+		add_forms(w, b, addr, held, stamp);
+		if (held && window.max_age != MAP_NO_MAX_AGE) {
+			b->present[b->present_count].addr = *addr;
+			b->present[b->present_count++].leaves_at =
+				map_window_leaves_at(&window, stamp);
+		}
+	}
+	return true;
+}
+
+/* Under the store's read lock: what changed, and its state now.  False
+ * asks for a full export (err->text says why when it is a failure). */
+static bool gather(struct watch *w, struct batch *b, int64_t now,
+		   uint64_t *seqnum, struct relay_error *err)
+{
+	enum diff_outcome outcome;
+	bool ok;
+
+	err->text[0] = '\0';
+	b->candidates.limit = IN_PLACE_MAX;
+	if (relay_store_read_lock(w->store, err) != RELAY_OK)
+		return false;
+	*seqnum = relay_store_seqnum(w->store);
+	outcome = store_diff_scan(&w->diff, relay_store_fd(w->store),
+				  &b->candidates);
+	ok = outcome == DIFF_OK;
+	if (ok) {
+		take_due(w, now, b);
+		ok = !b->candidates.too_many;
+	}
+	if (ok) {
+		diff_candidates_unique(&b->candidates);
+		ok = read_entries(w, b, now, err);
+	}
+	relay_store_read_unlock(w->store);
+	return ok;
+}
+
+static void note_write(struct watch *w)
+{
+	/* A reader that opened since our last write in the same second
+	 * would not see this one as a change: move the time on later. */
+	if (w->map.mtime.tv_sec == w->last_update_s)
+		w->touch_at = w->last_update_s + 1;
+	w->last_update_s = w->map.mtime.tv_sec;
+}
+
+static void incremental(struct watch *w)
+{
+	struct batch b = { 0 };
+	struct relay_error err;
+	struct map_failure failure;
+	int64_t now = now_s();
+	uint64_t seqnum = 0;
+	int rc = 0;
+
+	if (!gather(w, &b, now, &seqnum, &err)) {
+		batch_free(&b);
+		if (err.text[0] != '\0')
+			report_failure(w, err.text);
+		else
+			full_export(w);
+		return;
+	}
+	if (b.count > 0)
+		rc = map_update_in_place(w->export_options->db_path, b.changes,
+					 b.count, &w->map, &failure);
+	if (rc == 0) {
+		for (size_t i = 0; i < b.present_count; i++)
+			aging_push(&w->aging, b.present[i].leaves_at,
+				   &b.present[i].addr);
+		w->exported_seqnum = seqnum;
+		w->stale = false;
+		if (b.count > 0)
+			note_write(w);
+		recovered(w);
+		if (w->options->verbose && b.count > 0)
+			fprintf(stderr, "mapgen: %s: %zu keys checked in place\n",
+				w->export_options->db_path, b.count);
+	}
+	batch_free(&b);
+	if (rc == MAP_UPDATE_REBUILD)
+		full_export(w);
+	else if (rc != 0)
+		report_failure(w, failure.text);
+}
+
+static void touch_map(struct watch *w)
+{
+	struct map_failure failure;
+	int rc = map_update_touch(w->export_options->db_path, &w->map, &failure);
+
+	w->touch_at = 0;
+	if (rc == MAP_UPDATE_REBUILD)
+		w->full_needed = w->stale = true;
+	else if (rc != 0)
+		report_failure(w, failure.text);
+	else
+		w->last_update_s = w->map.mtime.tv_sec;
+}
+
+static void notice_causes(struct watch *w, int64_t now)
 {
 	if (w->store != NULL &&
 	    (store_replaced(w) ||
 	     relay_store_seqnum(w->store) != w->exported_seqnum))
 		w->stale = true;
-	if (now_s() >= w->next_change || map_lost(w))
+	if (w->store != NULL && store_replaced(w))
+		w->full_needed = true;
+	if (aging_next(&w->aging) <= now)
 		w->stale = true;
-	if (!w->stale || now_s() < w->retry_at)
+	/* Someone removed the map, or wrote another over it (a makemap run
+	 * by hand): put ours back rather than wait for the next login. */
+	if (!w->map_ours ||
+	    map_state_changed(w->export_options->db_path, &w->map) ||
+	    now >= w->full_at)
+		w->full_needed = w->stale = true;
+}
+
+static void tick(struct watch *w)
+{
+	int64_t now = now_s();
+	uint64_t started;
+
+	notice_causes(w, now);
+	if (w->touch_at != 0 && now >= w->touch_at && !w->full_needed)
+		touch_map(w);
+	if (!w->stale || now < w->retry_at || mono_ms() < w->next_update_ms)
 		return;
-	/* Every export opens the store afresh, so that it passes the same
+	/* Every update opens the store afresh, so that it passes the same
 	 * checks as a one-shot run: a store made writable by others since
 	 * the last export is refused, not read through the old handle. */
 	close_store(w);
-	if (open_store(w))
-		export_now(w);
+	if (!open_store(w))
+		return;
+	started = mono_ms();
+	if (w->full_needed) {
+		full_export(w);
+		return;
+	}
+	incremental(w);
+	if (!w->full_needed) {
+		uint64_t spacing = (mono_ms() - started) * BUSY_SPACING;
+
+		w->next_update_ms = mono_ms() + (spacing < SPACING_MAX_MS
+							 ? spacing
+							 : SPACING_MAX_MS);
+	}
+}
+
+/* How long to sleep: until the next thing due, at most the interval. */
+static unsigned sleep_ms(const struct watch *w)
+{
+	uint64_t ms = w->options->interval_ms, mono = mono_ms();
+	int64_t now = now_s(), next = aging_next(&w->aging);
+
+	if (w->stale && w->next_update_ms > mono && w->next_update_ms - mono < ms)
+		ms = w->next_update_ms - mono;
+	else if (w->stale && w->next_update_ms <= mono && now >= w->retry_at)
+		ms = 0;
+	if (next != INT64_MAX && next - now < (int64_t)ms / 1000 + 1)
+		ms = next > now ? (uint64_t)(next - now) * 1000 : 0;
+	if (w->touch_at != 0 && (w->touch_at - now) * 1000 < (int64_t)ms)
+		ms = w->touch_at > now ? (uint64_t)(w->touch_at - now) * 1000 : 0;
+	return (unsigned)ms;
 }
 
 int mapgen_watch(const struct mapgen_options *options,
@@ -157,24 +426,32 @@ int mapgen_watch(const struct mapgen_options *options,
 {
 	struct watch w = {
 		.options = options, .export_options = export_options,
-		.stale = true, .next_change = MAP_NEVER,
+		.stale = true, .full_needed = true,
 	};
+	struct wake wake;
 	int signo = 0;
 
+	w.full_options = *export_options;
+	w.full_options.aging = &w.aging;
+	wake_init(&wake, options->store_path);
 	for (;;) {
 		tick(&w);
-		switch (mapgen_signals_wait(options->interval_ms, &signo)) {
-		case WAKE_STOP:
+		switch (wake_wait(&wake, sleep_ms(&w), &signo)) {
+		case WATCH_STOP:
 			relay_store_close(w.store);
+			store_diff_free(&w.diff);
+			aging_free(&w.aging);
+			wake_close(&wake);
 			if (options->verbose)
 				fprintf(stderr, "mapgen: stopped by signal %d\n",
 					signo);
 			return 0;
-		case WAKE_RELOAD:
-			w.stale = true;
+		case WATCH_RELOAD:
+			w.stale = w.full_needed = true;
 			w.retry_at = 0;
 			break;
-		case WAKE_TIMEOUT:
+		case WATCH_STORE:
+		case WATCH_TIMEOUT:
 			break;
 		}
 	}

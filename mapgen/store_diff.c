@@ -1,0 +1,242 @@
+#include "store_diff.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+/* What is read of tdb 1.4's file format (tdb_private.h): the header's
+ * version word, and the record header that precedes every key:
+ *   struct tdb_record { next, rec_len, key_len, data_len, full_hash,
+ *                       magic; }   six 32-bit words, then key, data.
+ * Records start 4-byte aligned.  A live record's magic is TDB_MAGIC;
+ * free, dead and recovery records carry other words. */
+#define TDB_VERSION_OFFSET 32
+#define TDB_VERSION_NATIVE (0x26011967u + 6)
+#define TDB_MAGIC 0x26011999u
+#define RECORD_HEADER 24
+#define MAGIC_OFFSET 20
+#define KEY_LEN_OFFSET 8
+#define DATA_LEN_OFFSET 12
+#define DATA_MAX 32		/* longer values are no relay entries */
+
+#define PAGE 4096
+/* A relay record (header, key of at most 47 bytes, value) fits in this
+ * much: a record overlapping a page starts at most this far before it. */
+#define LOOKBACK 128
+
+static uint32_t word_at(const unsigned char *bytes, size_t at)
+{
+	uint32_t word;
+
+	memcpy(&word, bytes + at, sizeof(word));
+	return word;
+}
+
+static bool comparable(const unsigned char *bytes, size_t len)
+{
+	return len >= PAGE &&
+	       word_at(bytes, TDB_VERSION_OFFSET) == TDB_VERSION_NATIVE;
+}
+
+static void unmap(struct store_diff *diff)
+{
+	if (diff->live != NULL)
+		munmap((void *)diff->live, diff->live_len);
+	diff->live = NULL;
+	diff->live_len = 0;
+}
+
+static bool map_file(struct store_diff *diff, int fd, const struct stat *st)
+{
+	void *live;
+
+	unmap(diff);
+	if (st->st_size <= 0)
+		return false;
+	live = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (live == MAP_FAILED)
+		return false;
+	diff->live = live;
+	diff->live_len = (size_t)st->st_size;
+	diff->dev = st->st_dev;
+	diff->ino = st->st_ino;
+	return true;
+}
+
+static bool grow_copy(struct store_diff *diff, size_t len)
+{
+	unsigned char *grown;
+
+	if (len <= diff->copy_len && diff->copy != NULL)
+		return true;
+	grown = realloc(diff->copy, len);
+	if (grown == NULL)
+		return false;
+	diff->copy = grown;
+	return true;
+}
+
+enum diff_outcome store_diff_reset(struct store_diff *diff, int fd)
+{
+	struct stat st;
+
+	diff->ready = false;
+	if (fstat(fd, &st) != 0 || !map_file(diff, fd, &st) ||
+	    !comparable(diff->live, diff->live_len) ||
+	    !grow_copy(diff, diff->live_len))
+		return DIFF_FAILED;
+	memcpy(diff->copy, diff->live, diff->live_len);
+	diff->copy_len = diff->live_len;
+	diff->ready = true;
+	return DIFF_OK;
+}
+
+bool diff_candidates_add(struct diff_candidates *out,
+			 const struct relay_addr *addr)
+{
+	if (out->count >= out->limit) {
+		out->too_many = true;
+		return false;
+	}
+	if (out->count == out->capacity) {
+		size_t capacity = out->capacity ? out->capacity * 2 : 64;
+		struct relay_addr *grown =
+			realloc(out->addrs, capacity * sizeof(*grown));
+
+		if (grown == NULL) {
+			out->too_many = true;
+			return false;
+		}
+		out->addrs = grown;
+		out->capacity = capacity;
+	}
+	out->addrs[out->count++] = *addr;
+	return true;
+}
+
+/* The record whose magic word sits at magic_at, if it is a relay entry
+ * overlapping [from, to): its address goes to out. */
+static void take_record(const unsigned char *bytes, size_t len, size_t magic_at,
+			size_t from, size_t to, struct diff_candidates *out)
+{
+	size_t header = magic_at - MAGIC_OFFSET;
+	uint32_t key_len = word_at(bytes, header + KEY_LEN_OFFSET);
+	uint32_t data_len = word_at(bytes, header + DATA_LEN_OFFSET);
+	size_t end = header + RECORD_HEADER + key_len + data_len;
+	struct relay_addr addr;
+
+	memset(&addr, 0, sizeof(addr));
+	if (key_len == 0 || key_len >= RELAY_ADDR_TEXT_MAX ||
+	    data_len > DATA_MAX || end > len || end <= from || header >= to)
+		return;
+	if (relay_addr_is_canonical_key((const char *)bytes + header +
+						RECORD_HEADER,
+					key_len, &addr))
+		diff_candidates_add(out, &addr);
+}
+
+/* Every live record overlapping [from, to) of bytes. */
+static void collect(const unsigned char *bytes, size_t len, size_t from,
+		    size_t to, struct diff_candidates *out)
+{
+	size_t at = from > LOOKBACK + MAGIC_OFFSET ? from - LOOKBACK : MAGIC_OFFSET;
+
+	if (to > len)
+		to = len;
+	at = (at + 3) & ~(size_t)3;
+	for (; at + 4 <= to; at += 4)
+		if (word_at(bytes, at) == TDB_MAGIC)
+			take_record(bytes, len, at, from, to, out);
+}
+
+static void changed_range(struct store_diff *diff, size_t from, size_t to,
+			  struct diff_candidates *out)
+{
+	if (from < diff->copy_len)
+		collect(diff->copy, diff->copy_len, from, to, out);
+	collect(diff->live, diff->live_len, from, to, out);
+	memcpy(diff->copy + from, diff->live + from, to - from);
+}
+
+static bool page_differs(const struct store_diff *diff, size_t at)
+{
+	size_t len = diff->live_len - at < PAGE ? diff->live_len - at : PAGE;
+
+	return at + len > diff->copy_len ||
+	       memcmp(diff->live + at, diff->copy + at, len) != 0;
+}
+
+/* Runs of changed pages are handled as one range, so that a record
+ * across two of them is read whole. */
+static void compare(struct store_diff *diff, struct diff_candidates *out)
+{
+	size_t run = SIZE_MAX;
+
+	for (size_t at = 0; at < diff->live_len; at += PAGE) {
+		bool differs = page_differs(diff, at);
+
+		if (differs && run == SIZE_MAX)
+			run = at;
+		if (!differs && run != SIZE_MAX) {
+			changed_range(diff, run, at, out);
+			run = SIZE_MAX;
+		}
+	}
+	if (run != SIZE_MAX)
+		changed_range(diff, run, diff->live_len, out);
+}
+
+enum diff_outcome store_diff_scan(struct store_diff *diff, int fd,
+				  struct diff_candidates *out)
+{
+	struct stat st;
+
+	if (!diff->ready || fstat(fd, &st) != 0 || st.st_dev != diff->dev ||
+	    st.st_ino != diff->ino || (size_t)st.st_size < diff->copy_len)
+		return DIFF_RESET;
+	if ((size_t)st.st_size != diff->live_len &&
+	    (!map_file(diff, fd, &st) || !grow_copy(diff, diff->live_len))) {
+		diff->ready = false;
+		return DIFF_FAILED;
+	}
+	if (!comparable(diff->live, diff->live_len)) {
+		diff->ready = false;
+		return DIFF_FAILED;
+	}
+	compare(diff, out);
+	diff->copy_len = diff->live_len;
+	return DIFF_OK;
+}
+
+static int addr_order(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct relay_addr));
+}
+
+void diff_candidates_unique(struct diff_candidates *out)
+{
+	size_t kept = 0;
+
+	if (out->count == 0)
+		return;
+	qsort(out->addrs, out->count, sizeof(*out->addrs), addr_order);
+	for (size_t i = 1; i < out->count; i++)
+		if (addr_order(&out->addrs[i], &out->addrs[kept]) != 0)
+			out->addrs[++kept] = out->addrs[i];
+	out->count = kept + 1;
+}
+
+void diff_candidates_free(struct diff_candidates *out)
+{
+	free(out->addrs);
+	memset(out, 0, sizeof(*out));
+}
+
+void store_diff_free(struct store_diff *diff)
+{
+	unmap(diff);
+	free(diff->copy);
+	memset(diff, 0, sizeof(*diff));
+}
