@@ -99,11 +99,12 @@ static pid_t start_watcher(char **argv, int extra, char **extra_argv,
 	return pid;
 }
 
-/* user + system clock ticks of pid (fields 14 and 15). */
+/* user + system clock ticks of pid and of its children it has reaped
+ * (fields 14 to 17): mapgen writes the map in a child. */
 static unsigned long long cpu_ticks(pid_t pid)
 {
 	char path[64], buf[2048], *p;
-	unsigned long long utime = 0, stime = 0;
+	unsigned long long utime = 0, stime = 0, cutime = 0, cstime = 0;
 	FILE *f;
 	size_t got;
 
@@ -116,10 +117,10 @@ static unsigned long long cpu_ticks(pid_t pid)
 	buf[got] = '\0';
 	p = strrchr(buf, ')');
 	if (p == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-		   &utime, &stime) != 2)
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
+			  "%llu %llu", &utime, &stime, &cutime, &cstime) != 4)
 		die("cannot parse /proc/PID/stat");
-	return utime + stime;
+	return utime + stime + cutime + cstime;
 }
 
 static unsigned long long write_bytes(pid_t pid)

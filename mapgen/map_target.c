@@ -227,6 +227,12 @@ int map_target_commit(struct map_target *target, struct map_failure *failure)
 		return rc;
 	}
 	target->temp_path[0] = '\0';
+	/* The new map's pages, flushed above, leave the page cache: ext4
+	 * here (kernel 6.18) keeps a freshly written file in folios of up
+	 * to 2 MB, and mapgen --watch's first write into one would dirty
+	 * (and count as written) all of it.  Readers read back the few
+	 * pages they look up, in small folios. */
+	posix_fadvise(target->temp_fd, 0, 0, POSIX_FADV_DONTNEED);
 	/* The rename is durable once the directory is; a failure here
 	 * leaves a correct map that a crash might undo, worth a word but
 	 * not a failed export. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -26,8 +27,8 @@
 /* More changed entries than this at once (a restore, a mass expire) are
  * cheaper as a full export. */
 #define IN_PLACE_MAX 20000
-/* An update that took t is followed by a pause of BUSY_SPACING * t
- * before the next: the watcher spends at most 1 / (1 + BUSY_SPACING) of
+/* An update that took t of CPU is followed by a pause of
+ * BUSY_SPACING * t before the next: the watcher spends at most 1 / (1 + BUSY_SPACING) of
  * a core on updates however fast the logins come, and a small store,
  * whose updates take microseconds, is followed at once. */
 #define BUSY_SPACING 19
@@ -69,6 +70,25 @@ static uint64_t mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* CPU time used so far, the in-place children's included, in µs:
+ * what an update costs the machine, apart from waiting for the disk. */
+static uint64_t cpu_us(void)
+{
+	struct rusage self, children;
+	uint64_t us = 0;
+
+	if (getrusage(RUSAGE_SELF, &self) != 0 ||
+	    getrusage(RUSAGE_CHILDREN, &children) != 0)
+		return 0;
+	us += (uint64_t)self.ru_utime.tv_sec * 1000000u + (uint64_t)self.ru_utime.tv_usec;
+	us += (uint64_t)self.ru_stime.tv_sec * 1000000u + (uint64_t)self.ru_stime.tv_usec;
+	us += (uint64_t)children.ru_utime.tv_sec * 1000000u +
+	      (uint64_t)children.ru_utime.tv_usec;
+	us += (uint64_t)children.ru_stime.tv_sec * 1000000u +
+	      (uint64_t)children.ru_stime.tv_usec;
+	return us;
 }
 
 static void report_failure(struct watch *w, const char *text)
@@ -389,14 +409,14 @@ static void tick(struct watch *w)
 	close_store(w);
 	if (!open_store(w))
 		return;
-	started = mono_ms();
+	started = cpu_us();
 	if (w->full_needed) {
 		full_export(w);
 		return;
 	}
 	incremental(w);
 	if (!w->full_needed) {
-		uint64_t spacing = (mono_ms() - started) * BUSY_SPACING;
+		uint64_t spacing = (cpu_us() - started) * BUSY_SPACING / 1000;
 
 		w->next_update_ms = mono_ms() + (spacing < SPACING_MAX_MS
 							 ? spacing
