@@ -27,12 +27,15 @@
 /* More changed entries than this at once (a restore, a mass expire) are
  * cheaper as a full export. */
 #define IN_PLACE_MAX 20000
-/* An update that took t of CPU is followed by a pause of
- * BUSY_SPACING * t before the next: the watcher spends at most 1 / (1 + BUSY_SPACING) of
- * a core on updates however fast the logins come, and a small store,
- * whose updates take microseconds, is followed at once. */
-#define BUSY_SPACING 19
-#define SPACING_MAX_MS 2000
+/* Updates draw on a budget of CPU time that refills at BUDGET_SHARE of
+ * the wall clock (a twentieth of a core) and holds at most BUDGET_MAX_US:
+ * a login after a quiet spell is taken at once, however big the store,
+ * while under a steady stream each update waits until its cost is
+ * earned back.  At a million entries an update costs about 20 ms (the
+ * comparison, the lookups, the child's pages), so the map is then
+ * updated two or three times a second with everything new since. */
+#define BUDGET_SHARE 20
+#define BUDGET_MAX_US 100000
 
 struct watch {
 	const struct mapgen_options *options;
@@ -48,7 +51,8 @@ struct watch {
 	int64_t full_at;
 	int64_t touch_at;	/* move the map's mtime on then; 0: no need */
 	int64_t last_update_s;	/* the map's st_mtime after our last write */
-	uint64_t next_update_ms;	/* monotonic */
+	int64_t budget_us;	/* CPU time the next updates may use */
+	uint64_t budget_at_ms;	/* when it was last refilled (monotonic) */
 	int64_t retry_at;
 	struct store_diff diff;
 	bool diff_warned;
@@ -393,6 +397,18 @@ static void notice_causes(struct watch *w, int64_t now)
 		w->full_needed = w->stale = true;
 }
 
+/* Full exports are not charged: they are rare (start, a reshaped
+ * table, the hourly one) and must not hold back the updates after. */
+static void refill(struct watch *w)
+{
+	uint64_t mono = mono_ms();
+
+	w->budget_us += (int64_t)(mono - w->budget_at_ms) * 1000 / BUDGET_SHARE;
+	if (w->budget_us > BUDGET_MAX_US)
+		w->budget_us = BUDGET_MAX_US;
+	w->budget_at_ms = mono;
+}
+
 static void tick(struct watch *w)
 {
 	int64_t now = now_s();
@@ -401,7 +417,8 @@ static void tick(struct watch *w)
 	notice_causes(w, now);
 	if (w->touch_at != 0 && now >= w->touch_at && !w->full_needed)
 		touch_map(w);
-	if (!w->stale || now < w->retry_at || mono_ms() < w->next_update_ms)
+	refill(w);
+	if (!w->stale || now < w->retry_at || w->budget_us < 0)
 		return;
 	/* Every update opens the store afresh, so that it passes the same
 	 * checks as a one-shot run: a store made writable by others since
@@ -415,25 +432,24 @@ static void tick(struct watch *w)
 		return;
 	}
 	incremental(w);
-	if (!w->full_needed) {
-		uint64_t spacing = (cpu_us() - started) * BUSY_SPACING / 1000;
-
-		w->next_update_ms = mono_ms() + (spacing < SPACING_MAX_MS
-							 ? spacing
-							 : SPACING_MAX_MS);
-	}
+	if (!w->full_needed)
+		w->budget_us -= (int64_t)(cpu_us() - started);
 }
 
 /* How long to sleep: until the next thing due, at most the interval. */
 static unsigned sleep_ms(const struct watch *w)
 {
-	uint64_t ms = w->options->interval_ms, mono = mono_ms();
+	uint64_t ms = w->options->interval_ms;
 	int64_t now = now_s(), next = aging_next(&w->aging);
 
-	if (w->stale && w->next_update_ms > mono && w->next_update_ms - mono < ms)
-		ms = w->next_update_ms - mono;
-	else if (w->stale && w->next_update_ms <= mono && now >= w->retry_at)
+	if (w->stale && w->budget_us < 0) {
+		uint64_t earn = (uint64_t)(-w->budget_us) * BUDGET_SHARE / 1000 + 1;
+
+		if (earn < ms)
+			ms = earn;
+	} else if (w->stale && now >= w->retry_at) {
 		ms = 0;
+	}
 	if (next != INT64_MAX && next - now < (int64_t)ms / 1000 + 1)
 		ms = next > now ? (uint64_t)(next - now) * 1000 : 0;
 	if (w->touch_at != 0 && (w->touch_at - now) * 1000 < (int64_t)ms)
@@ -446,11 +462,12 @@ int mapgen_watch(const struct mapgen_options *options,
 {
 	struct watch w = {
 		.options = options, .export_options = export_options,
-		.stale = true, .full_needed = true,
+		.stale = true, .full_needed = true, .budget_us = BUDGET_MAX_US,
 	};
 	struct wake wake;
 	int signo = 0;
 
+	w.budget_at_ms = mono_ms();
 	w.full_options = *export_options;
 	w.full_options.aging = &w.aging;
 	wake_init(&wake, options->store_path);
