@@ -206,6 +206,14 @@ static void full_export(struct watch *w)
 			w->export_options->db_path, result.entries, result.keys);
 }
 
+static void fall_back(struct watch *w, const char *why)
+{
+	if (w->options->verbose)
+		fprintf(stderr, "mapgen: %s: %s; exporting in full\n",
+			w->export_options->db_path, why);
+	full_export(w);
+}
+
 /* The entries the store changed, plus those whose time in the map is
  * up; each one's state is read from the store, under the same lock as
  * the comparison. */
@@ -325,7 +333,8 @@ static void note_write(struct watch *w)
 	w->last_update_s = w->map.mtime.tv_sec;
 }
 
-static void incremental(struct watch *w)
+/* Returns false when it fell back to a full export. */
+static bool incremental(struct watch *w)
 {
 	struct batch b = { 0 };
 	struct relay_error err;
@@ -339,8 +348,8 @@ static void incremental(struct watch *w)
 		if (err.text[0] != '\0')
 			report_failure(w, err.text);
 		else
-			full_export(w);
-		return;
+			fall_back(w, "the store file changed shape");
+		return false;
 	}
 	if (b.count > 0)
 		rc = map_update_in_place(w->export_options->db_path, b.changes,
@@ -360,9 +369,10 @@ static void incremental(struct watch *w)
 	}
 	batch_free(&b);
 	if (rc == MAP_UPDATE_REBUILD)
-		full_export(w);
+		fall_back(w, "the change does not fit in place");
 	else if (rc != 0)
 		report_failure(w, failure.text);
+	return rc == 0;
 }
 
 static void touch_map(struct watch *w)
@@ -431,8 +441,7 @@ static void tick(struct watch *w)
 		full_export(w);
 		return;
 	}
-	incremental(w);
-	if (!w->full_needed)
+	if (incremental(w))
 		w->budget_us -= (int64_t)(cpu_us() - started);
 }
 
