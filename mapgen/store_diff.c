@@ -6,6 +6,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "stamp.h"
+
 /* What is read of tdb 1.4's file format (tdb_private.h): the header's
  * version word, and the record header that precedes every key:
  *   struct tdb_record { next, rec_len, key_len, data_len, full_hash,
@@ -94,7 +96,8 @@ enum diff_outcome store_diff_reset(struct store_diff *diff, int fd)
 }
 
 bool diff_candidates_add(struct diff_candidates *out,
-			 const struct relay_addr *addr)
+			 const struct relay_addr *addr, int64_t stamp,
+			 enum diff_side side)
 {
 	if (out->count >= out->limit) {
 		out->too_many = true;
@@ -102,44 +105,53 @@ bool diff_candidates_add(struct diff_candidates *out,
 	}
 	if (out->count == out->capacity) {
 		size_t capacity = out->capacity ? out->capacity * 2 : 64;
-		struct relay_addr *grown =
-			realloc(out->addrs, capacity * sizeof(*grown));
+		struct diff_candidate *grown =
+			realloc(out->items, capacity * sizeof(*grown));
 
 		if (grown == NULL) {
 			out->too_many = true;
 			return false;
 		}
-		out->addrs = grown;
+		out->items = grown;
 		out->capacity = capacity;
 	}
-	out->addrs[out->count++] = *addr;
+	out->items[out->count].addr = *addr;
+	out->items[out->count].stamp = stamp;
+	out->items[out->count++].side = side;
 	return true;
 }
 
 /* The record whose magic word sits at magic_at, if it is a relay entry
  * overlapping [from, to): its address goes to out. */
 static void take_record(const unsigned char *bytes, size_t len, size_t magic_at,
-			size_t from, size_t to, struct diff_candidates *out)
+			size_t from, size_t to, enum diff_side side,
+			struct diff_candidates *out)
 {
 	size_t header = magic_at - MAGIC_OFFSET;
 	uint32_t key_len = word_at(bytes, header + KEY_LEN_OFFSET);
 	uint32_t data_len = word_at(bytes, header + DATA_LEN_OFFSET);
 	size_t end = header + RECORD_HEADER + key_len + data_len;
 	struct relay_addr addr;
+	int64_t stamp;
 
 	memset(&addr, 0, sizeof(addr));
 	if (key_len == 0 || key_len >= RELAY_ADDR_TEXT_MAX ||
 	    data_len > DATA_MAX || end > len || end <= from || header >= to)
 		return;
-	if (relay_addr_is_canonical_key((const char *)bytes + header +
-						RECORD_HEADER,
-					key_len, &addr))
-		diff_candidates_add(out, &addr);
+	if (!relay_addr_is_canonical_key((const char *)bytes + header +
+						 RECORD_HEADER,
+					 key_len, &addr))
+		return;
+	if (!relay_stamp_parse((const char *)bytes + header + RECORD_HEADER +
+				       key_len,
+			       data_len, &stamp))
+		stamp = INT64_MIN;
+	diff_candidates_add(out, &addr, stamp, side);
 }
 
 /* Every live record overlapping [from, to) of bytes. */
 static void collect(const unsigned char *bytes, size_t len, size_t from,
-		    size_t to, struct diff_candidates *out)
+		    size_t to, enum diff_side side, struct diff_candidates *out)
 {
 	size_t at = from > LOOKBACK + MAGIC_OFFSET ? from - LOOKBACK : MAGIC_OFFSET;
 
@@ -148,15 +160,15 @@ static void collect(const unsigned char *bytes, size_t len, size_t from,
 	at = (at + 3) & ~(size_t)3;
 	for (; at + 4 <= to; at += 4)
 		if (word_at(bytes, at) == TDB_MAGIC)
-			take_record(bytes, len, at, from, to, out);
+			take_record(bytes, len, at, from, to, side, out);
 }
 
 static void changed_range(struct store_diff *diff, size_t from, size_t to,
 			  struct diff_candidates *out)
 {
 	if (from < diff->copy_len)
-		collect(diff->copy, diff->copy_len, from, to, out);
-	collect(diff->live, diff->live_len, from, to, out);
+		collect(diff->copy, diff->copy_len, from, to, DIFF_BEFORE, out);
+	collect(diff->live, diff->live_len, from, to, DIFF_AFTER, out);
 	memcpy(diff->copy + from, diff->live + from, to - from);
 }
 
@@ -210,27 +222,56 @@ enum diff_outcome store_diff_scan(struct store_diff *diff, int fd,
 	return DIFF_OK;
 }
 
-static int addr_order(const void *a, const void *b)
+static int addr_order(const struct relay_addr *a, const struct relay_addr *b)
 {
-	return memcmp(a, b, sizeof(struct relay_addr));
+	return memcmp(a, b, sizeof(*a));
+}
+
+static int candidate_order(const void *a, const void *b)
+{
+	const struct diff_candidate *x = a, *y = b;
+	int cmp = addr_order(&x->addr, &y->addr);
+
+	if (cmp != 0)
+		return cmp;
+	return (int)x->side - (int)y->side;
+}
+
+/* items[from, to) share an address, sorted by side: the one kept says
+ * the stamp it had before, when exactly one record had it. */
+static struct diff_candidate merged(const struct diff_candidate *items,
+				    size_t from, size_t to)
+{
+	struct diff_candidate one = items[from];
+	size_t before = 0;
+
+	for (size_t i = from; i < to; i++)
+		before += items[i].side == DIFF_BEFORE;
+	if (before != 1) {
+		one.side = DIFF_OTHER;
+		one.stamp = INT64_MIN;
+	}
+	return one;
 }
 
 void diff_candidates_unique(struct diff_candidates *out)
 {
-	size_t kept = 0;
+	size_t kept = 0, run = 0;
 
-	if (out->count == 0)
-		return;
-	qsort(out->addrs, out->count, sizeof(*out->addrs), addr_order);
-	for (size_t i = 1; i < out->count; i++)
-		if (addr_order(&out->addrs[i], &out->addrs[kept]) != 0)
-			out->addrs[++kept] = out->addrs[i];
-	out->count = kept + 1;
+	qsort(out->items, out->count, sizeof(*out->items), candidate_order);
+	for (size_t i = 1; i <= out->count; i++) {
+		if (i < out->count &&
+		    addr_order(&out->items[i].addr, &out->items[run].addr) == 0)
+			continue;
+		out->items[kept++] = merged(out->items, run, i);
+		run = i;
+	}
+	out->count = kept;
 }
 
 void diff_candidates_free(struct diff_candidates *out)
 {
-	free(out->addrs);
+	free(out->items);
 	memset(out, 0, sizeof(*out));
 }
 

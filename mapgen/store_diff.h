@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "addr.h"
@@ -31,8 +32,18 @@ struct store_diff {
 	bool ready;
 };
 
+/* Where a candidate was seen: in the copy (before), in the file (after),
+ * or neither (added by the caller, such as an entry due to age out). */
+enum diff_side { DIFF_BEFORE, DIFF_AFTER, DIFF_OTHER };
+
+struct diff_candidate {
+	struct relay_addr addr;
+	int64_t stamp;		/* as the raw record says; only compared */
+	enum diff_side side;
+};
+
 struct diff_candidates {
-	struct relay_addr *addrs;
+	struct diff_candidate *items;
 	size_t count;
 	size_t capacity;
 	size_t limit;		/* more than this: too_many, stop collecting */
@@ -54,10 +65,17 @@ enum diff_outcome store_diff_reset(struct store_diff *diff, int fd);
 enum diff_outcome store_diff_scan(struct store_diff *diff, int fd,
 				  struct diff_candidates *out);
 
-/* Adds addr to out unless it is there (out is small: a linear check
- * would not be; duplicates are removed by diff_candidates_unique). */
+/* Adds a candidate; false (and too_many) past the limit or without
+ * memory. */
 bool diff_candidates_add(struct diff_candidates *out,
-			 const struct relay_addr *addr);
+			 const struct relay_addr *addr, int64_t stamp,
+			 enum diff_side side);
+
+/* Leaves each address once.  The one left has side DIFF_BEFORE and the
+ * stamp of the copy's record when the copy held exactly one record for
+ * it, else DIFF_OTHER.  (Nothing is dropped for looking unchanged: tdb
+ * frees a record into its free neighbour without rewriting its header,
+ * so a deleted entry can still look live in the file.) */
 void diff_candidates_unique(struct diff_candidates *out);
 void diff_candidates_free(struct diff_candidates *out);
 

@@ -239,7 +239,8 @@ static void take_due(struct watch *w, int64_t now, struct batch *b)
 	struct aging_item item;
 
 	while (aging_pop_due(&w->aging, now, &item))
-		if (!diff_candidates_add(&b->candidates, &item.addr))
+		if (!diff_candidates_add(&b->candidates, &item.addr, item.leaves_at,
+					 DIFF_OTHER))
 			return;
 }
 
@@ -277,17 +278,24 @@ static bool read_entries(struct watch *w, struct batch *b, int64_t now,
 		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct relay_addr *addr = &b->candidates.addrs[i];
+		const struct diff_candidate *cand = &b->candidates.items[i];
+		const struct relay_addr *addr = &cand->addr;
 		int64_t stamp = 0;
 		enum relay_status status =
 			relay_store_get(w->store, addr, &stamp, err);
 		bool held;
 
-		if (status != RELAY_OK && status != RELAY_NOT_FOUND)
+		/* A record that is no relay entry (RELAY_FOREIGN) is left
+		 * out, as a full export leaves it out. */
+		if (status != RELAY_OK && status != RELAY_NOT_FOUND &&
+		    status != RELAY_FOREIGN)
 			return false;
 		held = status == RELAY_OK && map_window_holds(&window, stamp);
 		add_forms(w, b, addr, held, stamp);
-		if (held && window.max_age != MAP_NO_MAX_AGE) {
+		/* An entry whose stamp has not moved has its item in the
+		 * heap already. */
+		if (held && window.max_age != MAP_NO_MAX_AGE &&
+		    !(cand->side == DIFF_BEFORE && cand->stamp == stamp)) {
 			b->present[b->present_count].addr = *addr;
 			b->present[b->present_count++].leaves_at =
 				map_window_leaves_at(&window, stamp);
