@@ -180,28 +180,45 @@ static bool page_differs(const struct store_diff *diff, size_t at)
 	       memcmp(diff->live + at, diff->copy + at, len) != 0;
 }
 
-/* Runs of changed pages are handled as one range, so that a record
- * across two of them is read whole. */
-static void compare(struct store_diff *diff, struct diff_candidates *out)
+static bool add_run(struct store_diff *diff, size_t from, size_t to)
+{
+	if (diff->run_count == diff->run_capacity) {
+		size_t capacity = diff->run_capacity ? diff->run_capacity * 2 : 64;
+		size_t (*grown)[2] = realloc(diff->runs, capacity * sizeof(*grown));
+
+		if (grown == NULL)
+			return false;
+		diff->runs = grown;
+		diff->run_capacity = capacity;
+	}
+	diff->runs[diff->run_count][0] = from;
+	diff->runs[diff->run_count++][1] = to;
+	return true;
+}
+
+/* Notes the runs of changed pages; a run is handled as one range, so
+ * that a record across two of its pages is read whole. */
+static bool compare(struct store_diff *diff)
 {
 	size_t run = SIZE_MAX;
 
+	diff->run_count = 0;
 	for (size_t at = 0; at < diff->live_len; at += PAGE) {
 		bool differs = page_differs(diff, at);
 
 		if (differs && run == SIZE_MAX)
 			run = at;
 		if (!differs && run != SIZE_MAX) {
-			changed_range(diff, run, at, out);
+			if (!add_run(diff, run, at))
+				return false;
 			run = SIZE_MAX;
 		}
 	}
-	if (run != SIZE_MAX)
-		changed_range(diff, run, diff->live_len, out);
+	return run == SIZE_MAX || add_run(diff, run, diff->live_len);
 }
 
-enum diff_outcome store_diff_scan(struct store_diff *diff, int fd,
-				  struct diff_candidates *out)
+/* The file as mapped is the one copied, no smaller, mapped whole. */
+static enum diff_outcome follow_file(struct store_diff *diff, int fd)
 {
 	struct stat st;
 
@@ -217,11 +234,42 @@ enum diff_outcome store_diff_scan(struct store_diff *diff, int fd,
 		diff->ready = false;
 		return DIFF_FAILED;
 	}
-	compare(diff, out);
-	diff->copy_len = diff->live_len;
 	return DIFF_OK;
 }
 
+enum diff_outcome store_diff_look(struct store_diff *diff, int fd)
+{
+	enum diff_outcome outcome = follow_file(diff, fd);
+
+	diff->looked = false;
+	if (outcome != DIFF_OK)
+		return outcome;
+	if (!compare(diff))
+		return DIFF_FAILED;
+	diff->looked = true;
+	return DIFF_OK;
+}
+
+enum diff_outcome store_diff_scan(struct store_diff *diff, int fd,
+				  bool since_look, struct diff_candidates *out)
+{
+	struct stat st;
+	enum diff_outcome outcome;
+
+	if (!since_look || !diff->looked || fstat(fd, &st) != 0 ||
+	    (size_t)st.st_size != diff->live_len) {
+		outcome = follow_file(diff, fd);
+		if (outcome != DIFF_OK)
+			return outcome;
+		if (!compare(diff))
+			return DIFF_FAILED;
+	}
+	diff->looked = false;
+	for (size_t i = 0; i < diff->run_count; i++)
+		changed_range(diff, diff->runs[i][0], diff->runs[i][1], out);
+	diff->copy_len = diff->live_len;
+	return DIFF_OK;
+}
 static int addr_order(const struct relay_addr *a, const struct relay_addr *b)
 {
 	return memcmp(a, b, sizeof(*a));
@@ -279,5 +327,6 @@ void store_diff_free(struct store_diff *diff)
 {
 	unmap(diff);
 	free(diff->copy);
+	free(diff->runs);
 	memset(diff, 0, sizeof(*diff));
 }

@@ -11,7 +11,13 @@
  * the caller then exports in full.
  *
  * Call store_diff_reset() and store_diff_scan() under the store's read
- * lock (store_raw.h), so that the copy is a consistent state. */
+ * lock (store_raw.h), so that the copy is a consistent state.  The
+ * comparison itself may run before, without the lock (store_diff_look),
+ * so that logins do not wait for it: what it found stands if no writer
+ * changed the file in between, which the caller knows from the sequence
+ * number (read under the lock before the look, and again under the lock
+ * of the scan: every writer moves it, a plain store after its writes, a
+ * transaction's commit before its first). */
 #ifndef MAPGEN_STORE_DIFF_H
 #define MAPGEN_STORE_DIFF_H
 
@@ -27,9 +33,13 @@ struct store_diff {
 	ino_t ino;
 	const unsigned char *live;	/* the file, mapped read-only */
 	size_t live_len;
-	unsigned char *copy;		/* its bytes at the last look */
+	unsigned char *copy;		/* its bytes at the last scan */
 	size_t copy_len;
 	bool ready;
+	size_t (*runs)[2];		/* changed pages: [from, to) */
+	size_t run_count;
+	size_t run_capacity;
+	bool looked;			/* runs are from store_diff_look */
 };
 
 /* Where a candidate was seen: in the copy (before), in the file (after),
@@ -60,10 +70,16 @@ enum diff_outcome {
  * diff not ready (every later scan then asks for a reset). */
 enum diff_outcome store_diff_reset(struct store_diff *diff, int fd);
 
-/* Compares the file with the copy, adds the candidates to out (which
- * the caller empties) and brings the copy up to date. */
+/* Compares the file with the copy, without the lock, and notes which
+ * pages differ. */
+enum diff_outcome store_diff_look(struct store_diff *diff, int fd);
+
+/* Adds the candidates of the pages that differ to out (which the caller
+ * empties) and brings the copy up to date: those store_diff_look found
+ * when since_look (the file did not change since), else those a
+ * comparison made now finds. */
 enum diff_outcome store_diff_scan(struct store_diff *diff, int fd,
-				  struct diff_candidates *out);
+				  bool since_look, struct diff_candidates *out);
 
 /* Adds a candidate; false (and too_many) past the limit or without
  * memory. */
