@@ -78,23 +78,22 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+static uint64_t tv_us(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000u + (uint64_t)tv->tv_usec;
+}
+
 /* CPU time used so far, the in-place children's included, in µs:
  * what an update costs the machine, apart from waiting for the disk. */
 static uint64_t cpu_us(void)
 {
 	struct rusage self, children;
-	uint64_t us = 0;
 
 	if (getrusage(RUSAGE_SELF, &self) != 0 ||
 	    getrusage(RUSAGE_CHILDREN, &children) != 0)
 		return 0;
-	us += (uint64_t)self.ru_utime.tv_sec * 1000000u + (uint64_t)self.ru_utime.tv_usec;
-	us += (uint64_t)self.ru_stime.tv_sec * 1000000u + (uint64_t)self.ru_stime.tv_usec;
-	us += (uint64_t)children.ru_utime.tv_sec * 1000000u +
-	      (uint64_t)children.ru_utime.tv_usec;
-	us += (uint64_t)children.ru_stime.tv_sec * 1000000u +
-	      (uint64_t)children.ru_stime.tv_usec;
-	return us;
+	return tv_us(&self.ru_utime) + tv_us(&self.ru_stime) +
+	       tv_us(&children.ru_utime) + tv_us(&children.ru_stime);
 }
 
 static void report_failure(struct watch *w, const char *text)
@@ -445,7 +444,10 @@ static void tick(struct watch *w)
 	uint64_t started;
 
 	notice_causes(w, now);
-	if (w->touch_at != 0 && now >= w->touch_at && !w->full_needed)
+	/* A full export replaces the map anyway. */
+	if (w->touch_at != 0 && w->full_needed)
+		w->touch_at = 0;
+	if (w->touch_at != 0 && now >= w->touch_at)
 		touch_map(w);
 	refill(w);
 	if (!w->stale || now < w->retry_at || w->budget_us < 0)
@@ -465,24 +467,32 @@ static void tick(struct watch *w)
 		w->budget_us -= (int64_t)(cpu_us() - started);
 }
 
-/* How long to sleep: until the next thing due, at most the interval. */
+static uint64_t ms_until(int64_t then, int64_t now)
+{
+	return then > now ? (uint64_t)(then - now) * 1000 : 0;
+}
+
+/* How long to sleep: until the next thing due, at most the interval.
+ * An update that waits for its budget waits for it whatever is due. */
 static unsigned sleep_ms(const struct watch *w)
 {
-	uint64_t ms = w->options->interval_ms;
+	uint64_t ms = w->options->interval_ms, update = UINT64_MAX;
 	int64_t now = now_s(), next = aging_next(&w->aging);
 
-	if (w->stale && w->budget_us < 0) {
+	if (w->stale)
+		update = ms_until(w->retry_at, now);
+	if (next != INT64_MAX && ms_until(next, now) < update)
+		update = ms_until(next, now);
+	if (update != UINT64_MAX && w->budget_us < 0) {
 		uint64_t earn = (uint64_t)(-w->budget_us) * BUDGET_SHARE / 1000 + 1;
 
-		if (earn < ms)
-			ms = earn;
-	} else if (w->stale && now >= w->retry_at) {
-		ms = 0;
+		if (earn > update)
+			update = earn;
 	}
-	if (next != INT64_MAX && next - now < (int64_t)ms / 1000 + 1)
-		ms = next > now ? (uint64_t)(next - now) * 1000 : 0;
-	if (w->touch_at != 0 && (w->touch_at - now) * 1000 < (int64_t)ms)
-		ms = w->touch_at > now ? (uint64_t)(w->touch_at - now) * 1000 : 0;
+	if (update < ms)
+		ms = update;
+	if (w->touch_at != 0 && ms_until(w->touch_at, now) < ms)
+		ms = ms_until(w->touch_at, now);
 	return (unsigned)ms;
 }
 
