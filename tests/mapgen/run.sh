@@ -436,6 +436,52 @@ if [ -n "${POSTFIX_ROOT:-}" ] && [ -x "$POSTFIX_ROOT/usr/sbin/postmap" ]; then
 		"$(LD_LIBRARY_PATH=$POSTFIX_ROOT/usr/lib/postfix timeout 20 \
 			"$POSTFIX_ROOT/usr/sbin/postmap" -c "$IW" -q 203.0.113.5 "hash:$IW/maps/postfix")"
 fi
+
+# The exclusive lock: an update waits for a reader's shared lock (as
+# sendmail and Postfix take it around each lookup), and one held too long
+# makes the watcher replace the map by rename instead.
+flock -s "$IW/maps/sendmail.db" sleep 1.5 &
+READER=$!
+sleep 0.2
+"$V" -f "$IS" add 203.0.113.6 >/dev/null
+sleep 0.8
+iw_lacks sendmail 203.0.113.6 && t_ok "in place: no write while a reader holds the shared lock" ||
+	t_fail "in place: no write while a reader holds the shared lock"
+wait "$READER"
+wait_for 3 iw_has sendmail 203.0.113.6 '[0-9]*' && t_ok "in place: the update follows once the reader lets go" ||
+	t_fail "in place: the update follows once the reader lets go"
+t_expect "in place: ... still in place" "$ino_s" "$(stat -c %i "$IW/maps/sendmail.db")"
+flock -s "$IW/maps/sendmail.db" sleep 5 &
+READER=$!
+sleep 0.2
+"$V" -f "$IS" add 203.0.113.7 >/dev/null
+wait_for 5 iw_has sendmail 203.0.113.7 '[0-9]*' &&
+	[ "$(stat -c %i "$IW/maps/sendmail.db")" != "$ino_s" ] &&
+	t_ok "in place: a lock held too long: the map is replaced by rename instead" ||
+	t_fail "in place: a lock held too long: the map is replaced by rename instead"
+kill "$READER" 2>/dev/null
+wait "$READER" 2>/dev/null
+
+# Two updates within one second: the map's mtime moves on in the next
+# second, so that a reader that opened in between reopens.
+mtime_s() { stat -c %Y "$IW/maps/sendmail.db"; }
+same_second=no
+for try in 1 2 3 4 5; do
+	"$V" -f "$IS" add "198.18.0.$try" >/dev/null
+	wait_for 2 iw_has sendmail "198.18.0.$try" '[0-9]*'
+	first=$(mtime_s)
+	"$V" -f "$IS" add "198.18.1.$try" >/dev/null
+	wait_for 2 iw_has sendmail "198.18.1.$try" '[0-9]*'
+	if [ "$(mtime_s)" = "$first" ]; then same_second=yes; break; fi
+	sleep 1
+done
+moved() { [ "$(mtime_s)" -gt "$first" ]; }
+if [ "$same_second" = yes ]; then
+	wait_for 3 moved && t_ok "in place: two updates in one second: the mtime moves on after" ||
+		t_fail "in place: two updates in one second: the mtime moves on after"
+else
+	t_fail "in place: two updates in one second" "never landed in one second"
+fi
 t_expect "in place: no warning from the watchers" "" "$(cat "$IW/sendmail.err" "$IW/postfix.err")"
 stop_inplace
 
