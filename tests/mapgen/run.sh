@@ -4,6 +4,7 @@
 # up (postmap -q for Postfix), and every failure against the rule that
 # the old map stays byte for byte as it was, with nothing left behind.
 . "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/sendmail.sh"
 T_SUITE=${T_SUITE_NAME:-mapgen}
 
 M=$RELAYERS_BUILD/mapgen
@@ -435,6 +436,21 @@ if [ -n "${POSTFIX_ROOT:-}" ] && [ -x "$POSTFIX_ROOT/usr/sbin/postmap" ]; then
 	t_expect_match "in place: postmap -q reads the updated Postfix map" '^[0-9]+$' \
 		"$(LD_LIBRARY_PATH=$POSTFIX_ROOT/usr/lib/postfix timeout 20 \
 			"$POSTFIX_ROOT/usr/sbin/postmap" -c "$IW" -q 203.0.113.5 "hash:$IW/maps/postfix")"
+fi
+
+# The real sendmail reads the map updated in place (check_rcpt under -bt,
+# the relayers hack with RELAYERS_MAX_AGE).
+SMD=$IW/sendmail
+sendmail_write_mc "$SMD" "$(sendmail_free_port)" "$IW/maps/sendmail" 60
+if sendmail_build_cf "$SMD/test.mc" "$SMD/test.cf"; then
+	t_expect "in place: sendmail relays for a client added in place" '$# OK' \
+		"$(sendmail_check_rcpt "$SMD/test.cf" 203.0.113.5 "$(date +%s)" '<x@remote.example>')"
+	t_expect "in place: sendmail relays for an IPv6 client refreshed in place" '$# OK' \
+		"$(sendmail_check_rcpt "$SMD/test.cf" IPv6:2001:db8:0:0:0:0:0:7 "$(date +%s)" '<x@remote.example>')"
+	t_expect_match "in place: sendmail refuses a client deleted in place" '550' \
+		"$(sendmail_check_rcpt "$SMD/test.cf" 198.51.100.1 "$(date +%s)" '<x@remote.example>')"
+else
+	t_fail "in place: a sendmail.cf for the map"
 fi
 
 # The exclusive lock: an update waits for a reader's shared lock (as
