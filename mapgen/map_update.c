@@ -15,8 +15,22 @@
 #define CHILD_RESHAPED 3
 #define CHILD_FAILED 4
 
-#define CACHE_PER_CHANGE (2u * 2 * 4096)	/* two key forms, two pages */
+/* Room in the child's cache for every page the changes can touch (one
+ * bucket page per key, never more than the file holds), with as much
+ * again for Berkeley DB's own bookkeeping: a page pushed out of a full
+ * cache would be written before the shape is checked. */
+#define CACHE_PAGE 4096u
 #define CACHE_BASE (1u << 20)
+
+static u_int32_t cache_bytes(size_t count, off_t file_size)
+{
+	uint64_t pages = (uint64_t)count + 2;
+	uint64_t in_file = (uint64_t)file_size / CACHE_PAGE + 2;
+
+	if (pages > in_file)
+		pages = in_file;
+	return (u_int32_t)(CACHE_BASE + pages * CACHE_PAGE * 2);
+}
 
 void map_state_take(const char *db_path, struct map_state *state)
 {
@@ -134,7 +148,7 @@ static int skip_fsync(int fd)
 /* In the child.  Nothing reaches the file before db->sync: the cache
  * holds every page the changes touch. */
 static int child_update(const char *db_path, const struct map_change *changes,
-			size_t count)
+			size_t count, off_t file_size)
 {
 	struct shape before, after;
 	DB *db;
@@ -142,8 +156,7 @@ static int child_update(const char *db_path, const struct map_change *changes,
 	db_env_set_func_fsync(skip_fsync);
 	if (db_create(&db, NULL, 0) != 0)
 		return CHILD_FAILED;
-	if (db->set_cachesize(db, 0, CACHE_BASE + (u_int32_t)count *
-				     CACHE_PER_CHANGE, 1) != 0 ||
+	if (db->set_cachesize(db, 0, cache_bytes(count, file_size), 1) != 0 ||
 	    db->open(db, NULL, db_path, NULL, DB_HASH, 0, 0) != 0 ||
 	    !take_shape(db, &before))
 		return CHILD_FAILED;
@@ -160,7 +173,7 @@ static int child_update(const char *db_path, const struct map_change *changes,
 }
 
 static int run_child(const char *db_path, const struct map_change *changes,
-		     size_t count, struct map_failure *failure)
+		     size_t count, off_t file_size, struct map_failure *failure)
 {
 	pid_t pid = fork();
 	int status;
@@ -169,7 +182,7 @@ static int run_child(const char *db_path, const struct map_change *changes,
 		return map_fail(failure, EX_OSERR, "map %s: fork: %s", db_path,
 				strerror(errno));
 	if (pid == 0)
-		_exit(child_update(db_path, changes, count));
+		_exit(child_update(db_path, changes, count, file_size));
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return map_fail(failure, EX_OSERR, "map %s: waitpid: %s",
@@ -191,7 +204,7 @@ int map_update_in_place(const char *db_path, const struct map_change *changes,
 
 	if (fd < 0)
 		return MAP_UPDATE_REBUILD;
-	rc = run_child(db_path, changes, count, failure);
+	rc = run_child(db_path, changes, count, state->size, failure);
 	map_state_take(db_path, state);
 	flock(fd, LOCK_UN);
 	close(fd);
