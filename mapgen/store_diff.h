@@ -15,9 +15,9 @@
  * comparison itself may run before, without the lock (store_diff_look),
  * so that logins do not wait for it: what it found stands if no writer
  * changed the file in between, which the caller knows from the sequence
- * number (read under the lock before the look, and again under the lock
- * of the scan: every writer moves it, a plain store after its writes, a
- * transaction's commit before its first). */
+ * number, read under the lock before the look and again under the lock
+ * of the scan: every writer moves it while it holds its own lock, so a
+ * writer that came in between has moved it by the second reading. */
 #ifndef MAPGEN_STORE_DIFF_H
 #define MAPGEN_STORE_DIFF_H
 
