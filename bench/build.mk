@@ -5,7 +5,8 @@
 BENCH_DIR := $(BUILD)/bench
 BENCH_LOGIN := $(BENCH_DIR)/login_bench
 BENCH_FILL := $(BENCH_DIR)/store_fill
-BENCH_PROGRAMS := $(BENCH_LOGIN) $(BENCH_FILL)
+BENCH_MAPGEN_LAG := $(BENCH_DIR)/mapgen_lag
+BENCH_PROGRAMS := $(BENCH_LOGIN) $(BENCH_FILL) $(BENCH_MAPGEN_LAG)
 # relayersd's lookups through its socket.
 BENCH_RELAYERSD := $(BENCH_DIR)/relayersd_bench
 BENCH_BDB := $(BENCH_DIR)/bdb_lookup
@@ -14,6 +15,8 @@ BENCH_PROGRAMS += $(BENCH_RELAYERSD) $(BENCH_BDB)
 BENCH_LOGIN_OBJS := $(call objects_of,bench/login_bench.c bench/pam_login.c \
 	bench/tdb_floor.c bench/samples.c bench/addresses.c)
 BENCH_FILL_OBJS := $(call objects_of,bench/store_fill.c bench/addresses.c)
+BENCH_MAPGEN_LAG_OBJS := $(call objects_of,bench/mapgen_lag.c bench/samples.c \
+	bench/addresses.c)
 
 BENCHES += bench-run
 CHECKS += check-bench-builds
@@ -38,6 +41,12 @@ $(BENCH_BDB): $(call objects_of,bench/bdb_lookup.c bench/samples.c \
 		bench/addresses.c) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(TDB_LIBS) -ldb-5.3
+
+# mapgen --watch under logins: reads the map with Berkeley DB as sendmail does.
+$(BENCH_MAPGEN_LAG): $(BENCH_MAPGEN_LAG_OBJS) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(BENCH_MAPGEN_LAG_OBJS) \
+		$(CORE_LIB) $(TDB_LIBS) -ldb-5.3
 
 .PHONY: bench-run check-bench-builds
 check-bench-builds: $(BENCH_PROGRAMS)

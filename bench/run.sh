@@ -8,6 +8,7 @@
 # BENCH_ROUNDS     interleaved login rounds per store size (default 2000)
 # BENCH_ENTRIES    entries in the big store (default 1000000)
 # BENCH_SKIP_CALLGRIND=1 skips the instruction counts (valgrind is slow)
+# BENCH_WATCH_SECONDS how long mapgen --watch is measured (default 20)
 set -eu
 
 : "${RELAYERS_BUILD:=build}"
@@ -28,7 +29,7 @@ PAMDIR=$(pkg-config --variable=libdir pam 2>/dev/null || echo /lib)/security
 MATRIX=$(find /usr/lib -name pam_matrix.so -path '*pam_wrapper*' 2>/dev/null | head -n 1)
 HERE=$(cd "$(dirname "$0")" && pwd)
 
-for f in "$LOGIN" "$B/bench/store_fill" "$VSMTPRELAY" "$MODULE" "$MATRIX" \
+for f in "$LOGIN" "$B/bench/store_fill" "$B/bench/mapgen_lag" "$VSMTPRELAY" "$MODULE" "$MATRIX" \
 	 "$PAMDIR/pam_permit.so" "$PAMDIR/pam_exec.so"; do
 	[ -e "$f" ] || { echo "bench: missing $f" >&2; exit 1; }
 done
@@ -215,6 +216,24 @@ exporters() {
 	done
 }
 
+# mapgen --watch while logins come at 10 a second: the watcher's CPU
+# share (its children's included), bytes written a second and the lag
+# from a login's store write to its key in the map (bench/mapgen_lag.c;
+# the logins are relay_store_record(), the module's own call).
+WATCH_SECONDS=${BENCH_WATCH_SECONDS:-20}
+watch_under_logins() {
+	section "mapgen --watch with 10 logins/s for ${WATCH_SECONDS}s (half new addresses, half refreshes)"
+	rm -rf "$D/watch" && mkdir -m 0755 "$D/watch" "$D/watch/map"
+	cp "$D/export.tdb" "$D/watch/big.tdb"
+	"$B/bench/store_fill" "$D/watch/small.tdb" 1000
+	for store in big small; do
+		take_clients $((WATCH_SECONDS * 10 + 10))
+		echo "-- store of $([ $store = big ] && echo "$BIG" || echo 1000) entries"
+		"$B/bench/mapgen_lag" "$MAPGEN" "$D/watch/$store.tdb" "$D/watch/map/$store" \
+			"$WATCH_SECONDS" 10 "$FIRST" || echo "mapgen_lag failed ($?)"
+	done
+}
+
 expire() {
 	store=$D/expire.tdb
 	section "vsmtprelay expire $OLD_MINUTES on $BIG entries (half of them old)"
@@ -297,6 +316,7 @@ login_cost
 concurrency
 login_memory
 exporters
+watch_under_logins
 expire
 refresh_sessions
 relayersd_lookups

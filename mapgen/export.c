@@ -120,16 +120,55 @@ static uint32_t bucket_of(const void *layout, const char *key, size_t len)
 	return hash_db_bucket(layout, key, len);
 }
 
+/* True when some bucket's pairs would not fit its page (records sorted
+ * by bucket). */
+static bool some_bucket_overflows(const struct map_records *records,
+				  const struct hash_db_layout *layout)
+{
+	size_t room = hash_db_page_room(layout), used = 0;
+
+	for (size_t i = 0; i < records->count; i++) {
+		const struct map_record *record = &records->items[i];
+		char value[RELAY_STAMP_TEXT_MAX];
+
+		if (i > 0 && record->bucket != records->items[i - 1].bucket)
+			used = 0;
+		used += hash_db_pair_bytes(record->key_len,
+					   record_value(record, value));
+		if (used > room)
+			return true;
+	}
+	return false;
+}
+
+/* A map with no overflow page, so that mapgen --watch can change it in
+ * place bucket page by bucket page (map_update.h): an unlucky bucket
+ * doubles the table, which is rare at the planned fill. */
+static int plan_and_sort(struct map_records *records,
+			 struct hash_db_layout *layout,
+			 struct map_failure *failure)
+{
+	hash_db_plan(records->count, records->data_bytes, layout);
+	for (;;) {
+		if (!map_records_sort(records, bucket_of, layout, layout->buckets))
+			return map_fail(failure, EX_OSERR,
+					"out of memory sorting %zu keys",
+					records->count);
+		if (!some_bucket_overflows(records, layout) ||
+		    layout->buckets >= (1u << 30))
+			return 0;
+		hash_db_widen(layout);
+	}
+}
+
 static int write_map(const char *db_path, struct map_records *records, struct map_failure *failure)
 {
 	struct hash_db_layout layout;
 	struct map_target target;
-	int rc;
+	int rc = plan_and_sort(records, &layout, failure);
 
-	hash_db_plan(records->count, records->data_bytes, &layout);
-	if (!map_records_sort(records, bucket_of, &layout, layout.buckets))
-		return map_fail(failure, EX_OSERR,
-				"out of memory sorting %zu keys", records->count);
+	if (rc != 0)
+		return rc;
 	rc = map_target_begin(&target, db_path, failure);
 	if (rc != 0)
 		return rc;
@@ -175,6 +214,26 @@ static int write_out(const struct export_options *options,
 	return rc;
 }
 
+/* Fills the heap before the snapshot goes: the map's entries are the
+ * ones it names. */
+static bool fill_aging(const struct relay_snapshot *snap,
+		       const struct map_window *window, struct aging *aging)
+{
+	aging_clear(aging);
+	if (window->max_age == MAP_NO_MAX_AGE)
+		return true;
+	for (size_t i = 0; i < snap->count; i++) {
+		const struct relay_entry *entry = &snap->entries[i];
+
+		if (map_window_holds(window, entry->stamp) &&
+		    !aging_append(aging, map_window_leaves_at(window, entry->stamp),
+				  &entry->addr))
+			return false;
+	}
+	aging_heapify(aging);
+	return true;
+}
+
 static size_t entries_held(const struct relay_snapshot *snap,
 			   const struct map_window *window)
 {
@@ -200,5 +259,10 @@ int export_run(struct relay_store *store, const struct export_options *options,
 	result->skipped = snap.skipped;
 	result->entries = entries_held(&snap, &window);
 	result->next_change = next_change(&snap, &window);
+	if (options->aging != NULL && !fill_aging(&snap, &window, options->aging)) {
+		relay_snapshot_free(&snap);
+		return map_fail(failure, EX_OSERR, "out of memory noting when "
+				"%zu entries age out", result->entries);
+	}
 	return write_out(options, &snap, &window, result, failure);
 }

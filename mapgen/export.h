@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aging.h"
 #include "failure.h"
 #include "keys.h"
 #include "store.h"
@@ -15,6 +16,9 @@ struct export_options {
 	enum map_flavour flavour;
 	int64_t max_age;	/* seconds, or MAP_NO_MAX_AGE */
 	const char *db_path;	/* MAP.db; NULL writes text to stdout */
+	/* With max_age, filled with when each entry in the map leaves it
+	 * (mapgen --watch); NULL otherwise. */
+	struct aging *aging;
 };
 
 struct export_result {

@@ -32,12 +32,31 @@ void hash_db_plan(size_t keys, size_t data_bytes,
 
 	if (per_bucket < 1)
 		per_bucket = 1;
-	while (buckets < (1u << 30) && (size_t)buckets * per_bucket < keys)
+	/* A quarter to spare: mapgen --watch adds keys in place, and a
+	 * split would end that (see map_update.h). */
+	while (buckets < (1u << 30) &&
+	       (size_t)buckets * per_bucket < keys + keys / 4)
 		buckets <<= 1;
 	layout->page_size = PAGE_SIZE;
 	/* Above the planned load, so that no bucket ever splits. */
 	layout->fill_factor = (uint32_t)per_bucket + 1;
 	layout->buckets = buckets;
+}
+
+size_t hash_db_page_room(const struct hash_db_layout *layout)
+{
+	return layout->page_size - PAGE_HEADER;
+}
+
+size_t hash_db_pair_bytes(size_t key_len, size_t value_len)
+{
+	return key_len + value_len + PAIR_OVERHEAD;
+}
+
+void hash_db_widen(struct hash_db_layout *layout)
+{
+	if (layout->buckets < (1u << 30))
+		layout->buckets <<= 1;
 }
 
 /* Berkeley DB's default hash since version 5 of the format (hash_func.c,

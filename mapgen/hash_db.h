@@ -28,6 +28,14 @@ struct hash_db_layout {
 void hash_db_plan(size_t keys, size_t data_bytes,
 		  struct hash_db_layout *layout);
 
+/* Room for pairs in one bucket page, and what one pair takes of it: a
+ * bucket whose pairs take more needs an overflow page. */
+size_t hash_db_page_room(const struct hash_db_layout *layout);
+size_t hash_db_pair_bytes(size_t key_len, size_t value_len);
+
+/* Twice the buckets, for a table whose fullest bucket would overflow. */
+void hash_db_widen(struct hash_db_layout *layout);
+
 /* The bucket Berkeley DB will file key under in a table so planned. */
 uint32_t hash_db_bucket(const struct hash_db_layout *layout, const char *key,
 			size_t key_len);

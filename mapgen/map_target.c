@@ -1,5 +1,6 @@
 #include "map_target.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -148,8 +150,11 @@ static int create_temp(struct map_target *target, const char *dir,
 				target->path);
 	}
 	/* mkostemp creates with O_EXCL and mode 0600: nothing else can be
-	 * behind that name. */
+	 * behind that name.  The lock says the file is being written (see
+	 * remove_stale_temps). */
 	target->temp_fd = mkostemp(target->temp_path, O_CLOEXEC);
+	if (target->temp_fd >= 0)
+		flock(target->temp_fd, LOCK_EX | LOCK_NB);
 	if (target->temp_fd < 0) {
 		int saved = errno;
 
@@ -159,6 +164,51 @@ static int create_temp(struct map_target *target, const char *dir,
 				target->path, dir, strerror(saved));
 	}
 	return 0;
+}
+
+/* ".BASE." and six characters: a private file of ours. */
+static bool temp_name_of(const char *name, const char *base)
+{
+	size_t blen = strlen(base);
+
+	return name[0] == '.' && strncmp(name + 1, base, blen) == 0 &&
+	       name[1 + blen] == '.' && strlen(name) == blen + 2 + 6;
+}
+
+static void remove_if_stale(int dir_fd, const char *name)
+{
+	int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+				      O_NONBLOCK);
+	struct stat by_fd, by_name;
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &by_fd) == 0 && S_ISREG(by_fd.st_mode) &&
+	    by_fd.st_uid == geteuid() && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+	    fstatat(dir_fd, name, &by_name, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    by_name.st_dev == by_fd.st_dev && by_name.st_ino == by_fd.st_ino)
+		unlinkat(dir_fd, name, 0);
+	close(fd);
+}
+
+/* A mapgen killed outright (SIGKILL, the OOM killer) leaves its private
+ * file behind, as big as the map.  One that nobody holds locked is such
+ * a leftover; a run writing its own holds the lock on it. */
+static void remove_stale_temps(int dir_fd, const char *base)
+{
+	int fd = dup(dir_fd);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *entry;
+
+	if (dir == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((entry = readdir(dir)) != NULL)
+		if (temp_name_of(entry->d_name, base))
+			remove_if_stale(dir_fd, entry->d_name);
+	closedir(dir);
 }
 
 static int open_directory(struct map_target *target, const char *dir,
@@ -186,8 +236,10 @@ int map_target_begin(struct map_target *target, const char *db_path,
 	rc = open_directory(target, dir, failure);
 	if (rc == 0)
 		rc = inspect_old_map(target, base, &old, &exists, failure);
-	if (rc == 0)
+	if (rc == 0) {
+		remove_stale_temps(target->dir_fd, base);
 		rc = create_temp(target, dir, base, failure);
+	}
 	if (rc == 0)
 		rc = give_attributes(target, &old, exists, failure);
 	if (rc != 0)
@@ -226,7 +278,15 @@ int map_target_commit(struct map_target *target, struct map_failure *failure)
 		map_target_abandon(target);
 		return rc;
 	}
+	/* Now the map: readers take its lock too. */
+	flock(target->temp_fd, LOCK_UN);
 	target->temp_path[0] = '\0';
+	/* The new map's pages, flushed above, leave the page cache: ext4
+	 * here (kernel 6.18) keeps a freshly written file in folios of up
+	 * to 2 MB, and mapgen --watch's first write into one would dirty
+	 * (and count as written) all of it.  Readers read back the few
+	 * pages they look up, in small folios. */
+	posix_fadvise(target->temp_fd, 0, 0, POSIX_FADV_DONTNEED);
 	/* The rename is durable once the directory is; a failure here
 	 * leaves a correct map that a crash might undo, worth a word but
 	 * not a failed export. */

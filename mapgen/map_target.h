@@ -26,8 +26,10 @@ struct map_target {
 int map_target_name(const char *map, char out[PATH_MAX],
 		    struct map_failure *failure);
 
-/* Checks the directory and the old map, then creates the private file
- * with its final owner and mode.  On failure nothing is left behind. */
+/* Checks the directory and the old map, removes private files that an
+ * earlier run killed outright left (those nobody holds locked), then
+ * creates the private file, locked, with its final owner and mode.  On
+ * failure nothing is left behind. */
 int map_target_begin(struct map_target *target, const char *db_path,
 		     struct map_failure *failure);
 

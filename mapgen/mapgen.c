@@ -77,6 +77,7 @@ int main(int argc, char **argv)
 	export_options.flavour = options.flavour;
 	export_options.max_age = options.max_age;
 	export_options.db_path = NULL;
+	export_options.aging = NULL;
 	if (!options.text) {
 		rc = map_target_name(options.map, db_path, &failure);
 		if (rc != 0) {

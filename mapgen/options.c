@@ -36,8 +36,9 @@ static void usage(FILE *out)
 		"reads, from the relay store (%s unless -f names another),\n"
 		"replacing the old map atomically.  --text writes makemap input to\n"
 		"stdout instead.  --max-age leaves out entries older than MINUTES.\n"
-		"--watch keeps the map fresh: it re-exports within a second of any\n"
-		"change, when entries age out, and on SIGHUP.\n",
+		"--watch keeps the map fresh: it writes each change into the map in\n"
+		"place within a second (inotify wakes it), drops entries as they age\n"
+		"out, and exports in full at the start, hourly and on SIGHUP.\n",
 		RELAY_DEFAULT_STORE);
 }
 

@@ -7,7 +7,7 @@
 
 #include "keys.h"
 
-#define MAPGEN_DEFAULT_INTERVAL_MS 250
+#define MAPGEN_DEFAULT_INTERVAL_MS 1000	/* the safety net beside inotify */
 #define MAPGEN_MIN_INTERVAL_MS 10
 #define MAPGEN_MAX_INTERVAL_MS 1000	/* a change shows within a second */
 #define MAPGEN_STORE_TIMEOUT_MS 5000	/* then "store busy" */

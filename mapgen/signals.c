@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <time.h>
 
 static sigset_t handled;
@@ -37,4 +38,9 @@ enum mapgen_wake mapgen_signals_wait(unsigned ms, int *signo)
 		return WAKE_TIMEOUT;
 	*signo = got;
 	return got == SIGHUP ? WAKE_RELOAD : WAKE_STOP;
+}
+
+int mapgen_signals_fd(void)
+{
+	return signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
 }

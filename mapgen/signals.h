@@ -20,4 +20,9 @@ enum mapgen_wake { WAKE_TIMEOUT, WAKE_STOP, WAKE_RELOAD };
  * The signal number of a stop is left in *signo. */
 enum mapgen_wake mapgen_signals_wait(unsigned ms, int *signo);
 
+/* A signalfd that becomes readable when one of the three is pending,
+ * for poll(); the signal itself is still taken with
+ * mapgen_signals_wait(0, ...).  -1 when none can be had. */
+int mapgen_signals_fd(void);
+
 #endif

@@ -4,6 +4,7 @@
 # up (postmap -q for Postfix), and every failure against the rule that
 # the old map stays byte for byte as it was, with nothing left behind.
 . "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/sendmail.sh"
 T_SUITE=${T_SUITE_NAME:-mapgen}
 
 M=$RELAYERS_BUILD/mapgen
@@ -345,6 +346,224 @@ wait_for 10 eval '! kill -0 '"$HUGE" && stopped=ok
 wait "$HUGE" 2>/dev/null
 t_expect "--watch: SIGTERM during an export stops it" ok "$stopped"
 no_temps "SIGTERM during an export" "$WD"
+
+# --- --watch follows the store in place ----------------------------------
+# The watcher finds what changed by comparing the store file with its
+# copy and writes only those keys into MAP.db, in place: the inode stays,
+# and the map must equal what a full export of the same store gives.
+IW=$T_TMP/inplace
+mkdir -m 0755 "$IW" "$IW/maps"
+IS=$IW/relayers.tdb
+"$FILL" "$IS" 3000 "$((now - 120))"
+"$V" -f "$IS" add 2001:db8::7 "$((now - 100))" >/dev/null
+"$V" -f "$IS" add 198.51.100.1 "$((now - 200))" >/dev/null
+"$M" -f "$IS" -o "$IW/maps/sendmail" --watch --max-age 60 2>"$IW/sendmail.err" &
+IW1=$!
+"$M" -f "$IS" -o "$IW/maps/postfix" --postfix --watch --max-age 60 2>"$IW/postfix.err" &
+IW2=$!
+stop_inplace() { kill "$IW1" "$IW2" 2>/dev/null; wait "$IW1" "$IW2" 2>/dev/null; }
+t_at_exit stop_inplace
+iw_has() { makemap -u hash "$IW/maps/$1" 2>/dev/null | grep -q "^$2	$3\$"; }
+iw_lacks() { ! makemap -u hash "$IW/maps/$1" 2>/dev/null | grep -q "^$2	"; }
+# same_as_full NAME [--postfix]: the watched map holds what a one-shot
+# export of the store now gives.
+same_as_full() {
+	local name=$1
+	shift
+	"$M" -f "$IS" --max-age 60 "$@" -o "$IW/full-$name" 2>/dev/null &&
+		[ "$(dump "$IW/maps/$name")" = "$(dump "$IW/full-$name")" ]
+}
+wait_for 20 iw_has sendmail 198.51.100.1 "$((now - 200))" &&
+	wait_for 20 iw_has postfix 198.51.100.1 "$((now - 200))" &&
+	t_ok "in place: both watchers made their maps" ||
+	t_fail "in place: both watchers made their maps"
+ino_s=$(stat -c %i "$IW/maps/sendmail.db")
+ino_p=$(stat -c %i "$IW/maps/postfix.db")
+
+# A login must reach the map within a second: inotify wakes the watcher
+# (its safety-net timer runs every second).  A generous bound, not a
+# benchmark.
+for n in 1 2 3; do
+	"$V" -f "$IS" add "192.0.2.$((100 + n))" >/dev/null
+	added=$(ms_now)
+	if wait_for 5 iw_has sendmail "192.0.2.$((100 + n))" '[0-9]*'; then
+		took=$(($(ms_now) - added))
+		[ "$took" -le 1000 ] && t_ok "in place: login $n in the map within 1 s ($took ms)" ||
+			t_fail "in place: login $n in the map within 1 s" "$took ms"
+	else
+		t_fail "in place: login $n reaches the map"
+	fi
+done
+
+# Adds, refreshes (IPv4 and IPv6), deletes, a transaction's expiry and
+# an entry about to age past --max-age, all at once.
+"$V" -f "$IS" add 203.0.113.5 >/dev/null
+"$V" -f "$IS" add 2001:db8::7 >/dev/null
+"$V" -f "$IS" add 10.0.0.5 "$((now + 7200))" >/dev/null
+"$V" -f "$IS" delete 10.0.0.9 198.51.100.1 >/dev/null
+"$V" -f "$IS" add 10.0.1.1 "$((now - 3 * 3600))" >/dev/null
+"$V" -f "$IS" add 10.0.1.2 "$(($(date +%s) - 3600 + 3))" >/dev/null
+wait_for 10 iw_has sendmail 203.0.113.5 '[0-9]*' &&
+	wait_for 10 iw_has sendmail ipv6:2001:db8:0:0:0:0:0:7 '[0-9]*' &&
+	wait_for 10 iw_lacks sendmail 198.51.100.1 &&
+	t_ok "in place: adds, refreshes and deletes reach the map" ||
+	t_fail "in place: adds, refreshes and deletes reach the map"
+wait_for 10 same_as_full sendmail && t_ok "in place: the sendmail map equals a full export" ||
+	t_fail "in place: the sendmail map equals a full export" \
+		"$(diff <(dump "$IW/maps/sendmail") <(dump "$IW/full-sendmail") | head -5)"
+wait_for 10 same_as_full postfix --postfix && t_ok "in place: the Postfix map equals a full export" ||
+	t_fail "in place: the Postfix map equals a full export" \
+		"$(diff <(dump "$IW/maps/postfix") <(dump "$IW/full-postfix") | head -5)"
+iw_has sendmail 10.0.1.2 '[0-9]*' && t_ok "in place: the entry near the window's edge is in" ||
+	t_fail "in place: the entry near the window's edge is in"
+wait_for 10 iw_lacks sendmail 10.0.1.2 && t_ok "in place: it ages out past --max-age" ||
+	t_fail "in place: it ages out past --max-age"
+wait_for 10 same_as_full sendmail && t_ok "in place: still equal to a full export after the aging" ||
+	t_fail "in place: still equal to a full export after the aging"
+"$V" -f "$IS" expire 60 >/dev/null
+"$V" -f "$IS" add 10.0.0.7 >/dev/null
+wait_for 10 iw_has sendmail 10.0.0.7 "$(date +%s)" &&
+	wait_for 10 same_as_full sendmail &&
+	t_ok "in place: equal to a full export after an expire" ||
+	t_fail "in place: equal to a full export after an expire"
+t_expect "in place: the sendmail map kept its inode (no rebuild)" "$ino_s" \
+	"$(stat -c %i "$IW/maps/sendmail.db")"
+t_expect "in place: the Postfix map kept its inode (no rebuild)" "$ino_p" \
+	"$(stat -c %i "$IW/maps/postfix.db")"
+if [ -n "${POSTFIX_ROOT:-}" ] && [ -x "$POSTFIX_ROOT/usr/sbin/postmap" ]; then
+	printf '%s\n' 'compatibility_level = 3.7' 'mail_owner = daemon' \
+		'default_privs = nobody' 'setgid_group = mail' > "$IW/main.cf"
+	t_expect_match "in place: postmap -q reads the updated Postfix map" '^[0-9]+$' \
+		"$(LD_LIBRARY_PATH=$POSTFIX_ROOT/usr/lib/postfix timeout 20 \
+			"$POSTFIX_ROOT/usr/sbin/postmap" -c "$IW" -q 203.0.113.5 "hash:$IW/maps/postfix")"
+fi
+
+# The real sendmail reads the map updated in place (check_rcpt under -bt,
+# the relayers hack with RELAYERS_MAX_AGE).
+SMD=$IW/sendmail
+sendmail_write_mc "$SMD" "$(sendmail_free_port)" "$IW/maps/sendmail" 60
+if sendmail_build_cf "$SMD/test.mc" "$SMD/test.cf"; then
+	t_expect "in place: sendmail relays for a client added in place" '$# OK' \
+		"$(sendmail_check_rcpt "$SMD/test.cf" 203.0.113.5 "$(date +%s)" '<x@remote.example>')"
+	t_expect "in place: sendmail relays for an IPv6 client refreshed in place" '$# OK' \
+		"$(sendmail_check_rcpt "$SMD/test.cf" IPv6:2001:db8:0:0:0:0:0:7 "$(date +%s)" '<x@remote.example>')"
+	t_expect_match "in place: sendmail refuses a client deleted in place" '550' \
+		"$(sendmail_check_rcpt "$SMD/test.cf" 198.51.100.1 "$(date +%s)" '<x@remote.example>')"
+else
+	t_fail "in place: a sendmail.cf for the map"
+fi
+
+# The exclusive lock: an update waits for a reader's shared lock (as
+# sendmail and Postfix take it around each lookup), and one held too long
+# makes the watcher replace the map by rename instead.
+flock -s "$IW/maps/sendmail.db" sleep 1.5 &
+READER=$!
+sleep 0.2
+"$V" -f "$IS" add 203.0.113.6 >/dev/null
+sleep 0.8
+iw_lacks sendmail 203.0.113.6 && t_ok "in place: no write while a reader holds the shared lock" ||
+	t_fail "in place: no write while a reader holds the shared lock"
+wait "$READER"
+wait_for 3 iw_has sendmail 203.0.113.6 '[0-9]*' && t_ok "in place: the update follows once the reader lets go" ||
+	t_fail "in place: the update follows once the reader lets go"
+t_expect "in place: ... still in place" "$ino_s" "$(stat -c %i "$IW/maps/sendmail.db")"
+flock -s "$IW/maps/sendmail.db" sleep 5 &
+READER=$!
+sleep 0.2
+"$V" -f "$IS" add 203.0.113.7 >/dev/null
+wait_for 5 iw_has sendmail 203.0.113.7 '[0-9]*' &&
+	[ "$(stat -c %i "$IW/maps/sendmail.db")" != "$ino_s" ] &&
+	t_ok "in place: a lock held too long: the map is replaced by rename instead" ||
+	t_fail "in place: a lock held too long: the map is replaced by rename instead"
+kill "$READER" 2>/dev/null
+wait "$READER" 2>/dev/null
+
+# Two updates within one second: the map's mtime moves on in the next
+# second, so that a reader that opened in between reopens.
+mtime_s() { stat -c %Y "$IW/maps/sendmail.db"; }
+same_second=no
+for try in 1 2 3 4 5; do
+	"$V" -f "$IS" add "198.18.0.$try" >/dev/null
+	wait_for 2 iw_has sendmail "198.18.0.$try" '[0-9]*'
+	first=$(mtime_s)
+	"$V" -f "$IS" add "198.18.1.$try" >/dev/null
+	wait_for 2 iw_has sendmail "198.18.1.$try" '[0-9]*'
+	if [ "$(mtime_s)" = "$first" ]; then same_second=yes; break; fi
+	sleep 1
+done
+moved() { [ "$(mtime_s)" -gt "$first" ]; }
+if [ "$same_second" = yes ]; then
+	wait_for 3 moved && t_ok "in place: two updates in one second: the mtime moves on after" ||
+		t_fail "in place: two updates in one second: the mtime moves on after"
+else
+	t_fail "in place: two updates in one second" "never landed in one second"
+fi
+t_expect "in place: no warning from the watchers" "" "$(cat "$IW/sendmail.err" "$IW/postfix.err")"
+stop_inplace
+
+# A store that appears only after the watcher started.
+LW=$T_TMP/late
+mkdir -m 0755 "$LW"
+"$M" -f "$LW/relayers.tdb" -o "$LW/relayers" --watch 2>"$LW/err" &
+LATE=$!
+stop_late() { kill "$LATE" 2>/dev/null; wait "$LATE" 2>/dev/null; }
+t_at_exit stop_late
+sleep 0.5
+"$V" -f "$LW/relayers.tdb" add 192.0.2.77 >/dev/null
+late_has() { makemap -u hash "$LW/relayers" 2>/dev/null | grep -q "^192.0.2.77	"; }
+wait_for 5 late_has && t_ok "--watch: a store created after the start is picked up" ||
+	t_fail "--watch: a store created after the start is picked up" "$(cat "$LW/err")"
+# ... and one put in place by rename, then written to.
+cp -p "$LW/relayers.tdb" "$LW/new.tdb"
+"$V" -f "$LW/new.tdb" add 192.0.2.78 >/dev/null
+mv "$LW/new.tdb" "$LW/relayers.tdb"
+"$V" -f "$LW/relayers.tdb" add 192.0.2.79 >/dev/null
+late_both() { makemap -u hash "$LW/relayers" 2>/dev/null | grep -c '^192.0.2.7[89]	' | grep -qx 2; }
+wait_for 5 late_both && t_ok "--watch: follows the renamed store and its later writes" ||
+	t_fail "--watch: follows the renamed store and its later writes"
+stop_late
+
+# kill -9 in the middle of in-place updates: the map stays readable
+# (makemap -u dumps it whole), and the next run makes it right.
+KW=$T_TMP/kill
+mkdir -m 0755 "$KW"
+KS=$KW/relayers.tdb
+"$FILL" "$KS" 20000 "$now"
+for delay in 0.01 0.05 0.1 0.2 0.4; do
+	"$M" -f "$KS" -o "$KW/relayers" --watch 2>>"$KW/err" &
+	KP=$!
+	has_first() { makemap -u hash "$KW/relayers" 2>/dev/null | grep -q "^10.0.0.1	"; }
+	wait_for 20 has_first || t_fail "kill -9: the watcher made its map"
+	"$FILL" "$KS" 5000 "$(($(date +%s) + 5))"
+	sleep "$delay"
+	# Some of these kills land in the start's full export, and leave
+	# its private file behind; the next run removes it.
+	children=$(cat "/proc/$KP/task/$KP/children" 2>/dev/null || true)
+	# shellcheck disable=SC2086 # a list of pids
+	kill -9 "$KP" $children 2>/dev/null
+	wait "$KP" 2>/dev/null
+	lines=$(makemap -u hash "$KW/relayers" 2>/dev/null | wc -l)
+	makemap -u hash "$KW/relayers" >/dev/null 2>&1 && [ "$lines" -eq 20000 ] &&
+		t_ok "kill -9 after ${delay}s: the map is readable, all 20000 keys" ||
+		t_fail "kill -9 after ${delay}s: the map is readable, all 20000 keys" "$lines lines"
+done
+# A private file that a writer still holds locked is not a leftover.
+flock "$KW/.relayers.db.Zheld1" sleep 30 &
+HOLDER=$!
+stop_holder() { kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null; }
+t_at_exit stop_holder
+wait_for 5 test -e "$KW/.relayers.db.Zheld1"
+head -c 4096 /dev/zero > "$KW/.relayers.db.Zstal1"
+t_expect_status "kill -9: the next run repairs the map" 0 "$M" -f "$KS" -o "$KW/relayers"
+[ ! -e "$KW/.relayers.db.Zstal1" ] && t_ok "kill -9: the next run removes a killed run's private file" ||
+	t_fail "kill -9: the next run removes a killed run's private file"
+[ -e "$KW/.relayers.db.Zheld1" ] && t_ok "kill -9: a private file someone holds locked is kept" ||
+	t_fail "kill -9: a private file someone holds locked is kept"
+stop_holder
+rm -f "$KW/.relayers.db.Zheld1"
+t_expect "kill -9: the repaired map equals the store" "$("$M" -f "$KS" --text | LC_ALL=C sort)" \
+	"$(dump "$KW/relayers")"
+no_temps "kill -9" "$KW"
 
 # --- Postfix reads the --postfix map ---------------------------------------
 if [ -z "${POSTFIX_ROOT:-}" ] || [ ! -x "$POSTFIX_ROOT/usr/sbin/postmap" ]; then
