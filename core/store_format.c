@@ -1,5 +1,6 @@
 /* The store's records: a canonical address text as key, ASCII epoch
  * seconds as value, and one marker record that says "relay store". */
+#include <stdint.h>
 #include <string.h>
 
 #include "stamp.h"
@@ -41,4 +42,21 @@ bool store_decode(TDB_DATA key, TDB_DATA value, struct relay_addr *addr,
 	return relay_addr_is_canonical_key((const char *)key.dptr, key.dsize,
 					   addr) &&
 	       store_parse_value(value, stamp) == RELAY_OK;
+}
+
+/* The one place that says what a relay store may hold: the marker, or a
+ * relay entry.  The salvage copies nothing else, so a kind of record
+ * added to the store must be added here too.  *order is what tells two
+ * copies of one key apart (the newer is kept): the stamp of an entry,
+ * INT64_MIN for records without one. */
+bool store_record_admissible(TDB_DATA key, TDB_DATA value, int64_t *order)
+{
+	struct relay_addr addr;
+
+	*order = INT64_MIN;
+	if (store_is_marker(key))
+		return value.dsize > 0 && value.dsize <= 16 &&
+		       relay_stamp_parse((const char *)value.dptr, value.dsize,
+					 order);
+	return store_decode(key, value, &addr, order);
 }

@@ -1,6 +1,7 @@
 #include "watch.h"
 
 #include <stdbool.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,6 +51,24 @@ static void report_failure(struct watch *w, const char *text)
 	w->last_error_at = now;
 }
 
+/* A damaged store stays damaged until someone repairs it: the message
+ * names the command that does. */
+static void report_store_failure(struct watch *w, const char *text,
+				 bool damaged)
+{
+	char line[sizeof(w->last_error)], command[PATH_MAX + 64];
+
+	if (!damaged) {
+		report_failure(w, text);
+		return;
+	}
+	relay_store_repair_command(w->options->store_path, command,
+				   sizeof(command));
+	snprintf(line, sizeof(line), "%.400s; repair it with \"%.300s\"", text,
+		 command);
+	report_failure(w, line);
+}
+
 static void close_store(struct watch *w)
 {
 	relay_store_close(w->store);
@@ -73,7 +92,7 @@ static bool open_store(struct watch *w)
 	}
 	if (relay_store_open(w->options->store_path, &so, &w->store, &err) !=
 	    RELAY_OK) {
-		report_failure(w, err.text);
+		report_store_failure(w, err.text, err.status == RELAY_FOREIGN);
 		return false;
 	}
 	return true;
@@ -117,7 +136,9 @@ static void export_now(struct watch *w)
 
 	if (export_run(w->store, w->export_options, &result, &failure) != 0) {
 		if (!mapgen_stop_pending())
-			report_failure(w, failure.text);
+			report_store_failure(w, failure.text,
+					     failure.exit_code ==
+						     relay_status_exit_code(RELAY_FOREIGN));
 		return;
 	}
 	w->exported_seqnum = seqnum;

@@ -7,7 +7,7 @@ INSTALLS += install-pam-module
 $(PAM_MODULE): $(PAM_MODULE_OBJS) $(CORE_LIB) pam_relayers/pam_relayers.map
 	$(CC) -shared $(ALL_CFLAGS) $(ALL_LDFLAGS) \
 		-Wl,--version-script=pam_relayers/pam_relayers.map \
-		-Wl,--no-undefined -o $@ $(PAM_MODULE_OBJS) $(CORE_LIB) \
+		-Wl,--no-undefined -Wl,-z,nodelete -o $@ $(PAM_MODULE_OBJS) $(CORE_LIB) \
 		$(TDB_LIBS) $(PAM_LIBS)
 
 .PHONY: install-pam-module

@@ -1,0 +1,295 @@
+/* The raw walk behind the salvage: see salvage_scan.h.  Everything here
+ * reads a private copy of the file, so no length or offset found in it
+ * is used before it is checked against that copy's size. */
+#include "salvage_scan.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <tdb.h>
+
+/* From tdb 1.4.8's tdb_private.h. */
+#define TDB_VERSION (0x26011967U + 6)
+#define TDB_MAGIC 0x26011999U
+#define TDB_FREE_MAGIC (~TDB_MAGIC)
+#define TDB_DEAD_MAGIC 0xFEE1DEADU
+#define TDB_RECOVERY_MAGIC 0xf53bc0e7U
+#define TDB_RECOVERY_INVALID_MAGIC 0U
+#define TDB_ALIGNMENT 4
+#define OFFSET_VERSION 32
+#define OFFSET_HASH_SIZE 36
+#define OFFSET_RECOVERY 44
+#define FREELIST_TOP SALVAGE_HEADER_SIZE
+
+/* The record header's words, in struct tdb_record's order. */
+enum { REC_NEXT, REC_LEN, REC_KEY_LEN, REC_DATA_LEN, REC_HASH, REC_MAGIC };
+
+static uint32_t swap32(uint32_t x)
+{
+	return (x >> 24) | ((x >> 8) & 0xff00U) | ((x << 8) & 0xff0000U) |
+	       (x << 24);
+}
+
+/* The caller has checked that off + 4 <= size. */
+static uint32_t word_at(const unsigned char *image, size_t off, bool convert)
+{
+	uint32_t w;
+
+	memcpy(&w, image + off, sizeof(w));
+	return convert ? swap32(w) : w;
+}
+
+static bool fits(size_t size, uint64_t off, uint64_t len)
+{
+	return off <= size && len <= size - off;
+}
+
+/* The version word says the byte order; when it is damaged, the "in
+ * use" magic of the records says it by majority. */
+static bool file_is_foreign_order(const unsigned char *image, size_t size)
+{
+	uint64_t ours = 0, theirs = 0;
+
+	if (fits(size, OFFSET_VERSION, 4)) {
+		uint32_t version = word_at(image, OFFSET_VERSION, false);
+
+		if (version == TDB_VERSION)
+			return false;
+		if (version == swap32(TDB_VERSION))
+			return true;
+	}
+	for (size_t off = FREELIST_TOP; off + 4 <= size; off += TDB_ALIGNMENT) {
+		uint32_t w = word_at(image, off, false);
+
+		ours += w == TDB_MAGIC;
+		theirs += w == swap32(TDB_MAGIC);
+	}
+	return theirs > ours;
+}
+
+static bool add_record(struct salvage_scan *scan, uint32_t off,
+		       uint32_t key_len, uint32_t data_len)
+{
+	if (scan->count == scan->capacity) {
+		size_t cap = scan->capacity ? scan->capacity * 2 : 1024;
+		struct salvage_record *grown =
+			realloc(scan->records, cap * sizeof(*grown));
+
+		if (grown == NULL) {
+			scan->out_of_memory = true;
+			return false;
+		}
+		scan->records = grown;
+		scan->capacity = cap;
+	}
+	scan->records[scan->count++] = (struct salvage_record){
+		.offset = off, .key_len = key_len, .data_len = data_len,
+	};
+	return true;
+}
+
+/* A header with the "in use" magic is a record only if everything it
+ * claims can be checked and holds. */
+static bool intact_record(const unsigned char *image, size_t size, size_t off,
+			  bool convert, uint32_t *key_len, uint32_t *data_len)
+{
+	uint32_t rec_len = word_at(image, off + 4 * REC_LEN, convert);
+	uint64_t body = off + SALVAGE_RECORD_HEADER;
+	TDB_DATA key;
+
+	*key_len = word_at(image, off + 4 * REC_KEY_LEN, convert);
+	*data_len = word_at(image, off + 4 * REC_DATA_LEN, convert);
+	if (*key_len == 0 || *key_len > SALVAGE_FIELD_MAX ||
+	    *data_len > SALVAGE_FIELD_MAX || rec_len % TDB_ALIGNMENT != 0 ||
+	    (uint64_t)*key_len + *data_len + sizeof(uint32_t) > rec_len ||
+	    !fits(size, body, (uint64_t)*key_len + *data_len))
+		return false;
+	key.dptr = (unsigned char *)image + body;
+	key.dsize = *key_len;
+	return tdb_jenkins_hash(&key) ==
+	       word_at(image, off + 4 * REC_HASH, convert);
+}
+
+static bool find_records(const unsigned char *image, size_t size,
+			 struct salvage_scan *scan)
+{
+	for (size_t off = FREELIST_TOP; off + SALVAGE_RECORD_HEADER <= size;
+	     off += TDB_ALIGNMENT) {
+		uint32_t key_len, data_len;
+
+		if (word_at(image, off + 4 * REC_MAGIC, scan->convert) !=
+		    TDB_MAGIC)
+			continue;
+		if (!intact_record(image, size, off, scan->convert, &key_len,
+				   &data_len)) {
+			scan->damaged++;
+			continue;
+		}
+		if (!add_record(scan, (uint32_t)off, key_len, data_len))
+			return false;
+	}
+	return true;
+}
+
+/* The first record at or after off. */
+static size_t first_from(const struct salvage_scan *scan, uint64_t off)
+{
+	size_t lo = 0, hi = scan->count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (scan->records[mid].offset < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static struct salvage_record *record_at(struct salvage_scan *scan, uint64_t off)
+{
+	size_t i = first_from(scan, off);
+
+	return i < scan->count && scan->records[i].offset == off
+		       ? &scan->records[i]
+		       : NULL;
+}
+
+static void mark_free(struct salvage_scan *scan, uint64_t start, uint64_t len)
+{
+	for (size_t i = first_from(scan, start);
+	     i < scan->count && scan->records[i].offset < start + len; i++)
+		scan->records[i].in_free = true;
+}
+
+/* Whether a chain may step onto off: aligned, past the hash table's
+ * start, and with a whole record header inside the file. */
+static bool chain_step_ok(size_t size, uint64_t off)
+{
+	return off >= FREELIST_TOP && off % TDB_ALIGNMENT == 0 &&
+	       fits(size, off, SALVAGE_RECORD_HEADER);
+}
+
+static void follow_free_list(const unsigned char *image, size_t size,
+			     struct salvage_scan *scan, uint64_t *budget)
+{
+	uint64_t off = word_at(image, FREELIST_TOP, scan->convert);
+
+	while (off != 0 && chain_step_ok(size, off) && (*budget)-- > 0 &&
+	       word_at(image, off + 4 * REC_MAGIC, scan->convert) ==
+		       TDB_FREE_MAGIC) {
+		mark_free(scan, off + 1,
+			  SALVAGE_RECORD_HEADER - 1 +
+				  (uint64_t)word_at(image, off + 4 * REC_LEN,
+						    scan->convert));
+		off = word_at(image, off + 4 * REC_NEXT, scan->convert);
+	}
+}
+
+/* tdb copies the blocks a transaction changes into the recovery area,
+ * old records and all: none of them is current. */
+static void skip_recovery_area(const unsigned char *image, size_t size,
+			       struct salvage_scan *scan)
+{
+	uint64_t off;
+	uint32_t magic;
+
+	if (!fits(size, OFFSET_RECOVERY, 4))
+		return;
+	off = word_at(image, OFFSET_RECOVERY, scan->convert);
+	if (off == 0 || !chain_step_ok(size, off))
+		return;
+	magic = word_at(image, off + 4 * REC_MAGIC, scan->convert);
+	if (magic == TDB_RECOVERY_MAGIC || magic == TDB_RECOVERY_INVALID_MAGIC)
+		mark_free(scan, off + 1,
+			  SALVAGE_RECORD_HEADER - 1 +
+				  (uint64_t)word_at(image, off + 4 * REC_LEN,
+						    scan->convert));
+}
+
+static void follow_chains(const unsigned char *image, size_t size,
+			  struct salvage_scan *scan, uint64_t *budget)
+{
+	for (uint64_t h = 1; h <= scan->hash_size; h++) {
+		uint64_t off = word_at(image, FREELIST_TOP + 4 * h, scan->convert);
+
+		while (off != 0 && chain_step_ok(size, off) && *budget > 0) {
+			uint32_t magic = word_at(image, off + 4 * REC_MAGIC,
+						 scan->convert);
+			struct salvage_record *rec;
+
+			(*budget)--;
+			if (magic != TDB_MAGIC && magic != TDB_DEAD_MAGIC)
+				break;
+			rec = magic == TDB_MAGIC ? record_at(scan, off) : NULL;
+			if (rec != NULL)
+				rec->in_hash = true;
+			off = word_at(image, off + 4 * REC_NEXT, scan->convert);
+		}
+	}
+}
+
+static bool hash_table_fits(size_t size, uint64_t hash_size)
+{
+	return hash_size > 0 && hash_size < UINT32_MAX &&
+	       fits(size, FREELIST_TOP, 4 * (hash_size + 1));
+}
+
+/* How many buckets of a table of hash_size look sound: empty, or the
+ * head of an intact record. */
+static uint64_t table_score(const unsigned char *image, size_t size,
+			    struct salvage_scan *scan, uint64_t hash_size)
+{
+	uint64_t score = 0;
+
+	if (!hash_table_fits(size, hash_size))
+		return 0;
+	for (uint64_t h = 1; h <= hash_size; h++) {
+		uint32_t off = word_at(image, FREELIST_TOP + 4 * h, scan->convert);
+
+		score += off == 0 || record_at(scan, off) != NULL;
+	}
+	return score;
+}
+
+/* The header's hash size, unless the size the store is made with fits
+ * the file's buckets better (the header itself may be the damage). */
+static uint32_t choose_hash_size(const unsigned char *image, size_t size,
+				 struct salvage_scan *scan, uint32_t expected)
+{
+	uint32_t claimed = fits(size, OFFSET_HASH_SIZE, 4)
+				   ? word_at(image, OFFSET_HASH_SIZE, scan->convert)
+				   : 0;
+	uint64_t claimed_score = table_score(image, size, scan, claimed);
+
+	if (expected != claimed &&
+	    table_score(image, size, scan, expected) > claimed_score)
+		return expected;
+	return claimed_score > 0 ? claimed : 0;
+}
+
+bool salvage_scan_image(const unsigned char *image, size_t size,
+			uint32_t expected_hash_size, struct salvage_scan *scan)
+{
+	uint64_t budget;
+
+	scan->convert = file_is_foreign_order(image, size);
+	if (!find_records(image, size, scan))
+		return false;
+	/* Every step of a sound walk lands on a distinct record header;
+	 * more steps than that mean a loop. */
+	budget = size / SALVAGE_RECORD_HEADER + 1;
+	if (fits(size, FREELIST_TOP, 4))
+		follow_free_list(image, size, scan, &budget);
+	skip_recovery_area(image, size, scan);
+	scan->hash_size = choose_hash_size(image, size, scan, expected_hash_size);
+	budget = size / SALVAGE_RECORD_HEADER + 1;
+	follow_chains(image, size, scan, &budget);
+	return true;
+}
+
+void salvage_scan_free(struct salvage_scan *scan)
+{
+	free(scan->records);
+	memset(scan, 0, sizeof(*scan));
+}
