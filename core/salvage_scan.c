@@ -67,7 +67,7 @@ static bool file_is_foreign_order(const unsigned char *image, size_t size)
 }
 
 static bool add_record(struct salvage_scan *scan, uint32_t off,
-		       uint32_t key_len, uint32_t data_len)
+		       uint32_t key_len, uint32_t data_len, uint32_t full_hash)
 {
 	if (scan->count == scan->capacity) {
 		size_t cap = scan->capacity ? scan->capacity * 2 : 1024;
@@ -83,6 +83,7 @@ static bool add_record(struct salvage_scan *scan, uint32_t off,
 	}
 	scan->records[scan->count++] = (struct salvage_record){
 		.offset = off, .key_len = key_len, .data_len = data_len,
+		.full_hash = full_hash,
 	};
 	return true;
 }
@@ -124,7 +125,8 @@ static bool find_records(const unsigned char *image, size_t size,
 			scan->damaged++;
 			continue;
 		}
-		if (!add_record(scan, (uint32_t)off, key_len, data_len))
+		if (!add_record(scan, (uint32_t)off, key_len, data_len,
+				word_at(image, off + 4 * REC_HASH, scan->convert)))
 			return false;
 	}
 	return true;
@@ -186,47 +188,117 @@ static void follow_free_list(const unsigned char *image, size_t size,
 	}
 }
 
-/* tdb copies the blocks a transaction changes into the recovery area,
- * old records and all: none of them is current. */
-static void skip_recovery_area(const unsigned char *image, size_t size,
-			       struct salvage_scan *scan)
+/* The blocks a transaction's recovery area holds, as
+ * transaction_setup_recovery() writes them: (offset, length, bytes)
+ * within the file as it was (key_len), then a tailer, data_len bytes in
+ * all.  True when the area at body could be that, as far as the file
+ * goes. */
+static bool recovery_blocks(const unsigned char *image, size_t size,
+			    uint64_t body, uint64_t data_len,
+			    uint64_t old_size, bool convert)
 {
-	uint64_t off;
-	uint32_t magic;
+	uint64_t left = data_len - sizeof(uint32_t);
+	unsigned blocks = 0;
 
-	if (!fits(size, OFFSET_RECOVERY, 4))
-		return;
-	off = word_at(image, OFFSET_RECOVERY, scan->convert);
-	if (off == 0 || !chain_step_ok(size, off))
-		return;
-	magic = word_at(image, off + 4 * REC_MAGIC, scan->convert);
-	if (magic == TDB_RECOVERY_MAGIC || magic == TDB_RECOVERY_INVALID_MAGIC)
-		mark_free(scan, off + 1,
-			  SALVAGE_RECORD_HEADER - 1 +
-				  (uint64_t)word_at(image, off + 4 * REC_LEN,
-						    scan->convert));
+	while (left >= 8 && fits(size, body, 8)) {
+		uint64_t ofs = word_at(image, body, convert);
+		uint64_t len = word_at(image, body + 4, convert);
+
+		if (len == 0 || ofs + len > old_size || 8 + len > left)
+			return false;
+		blocks++;
+		body += 8 + len;
+		left -= 8 + len;
+	}
+	return blocks > 0 && (left == 0 || !fits(size, body, 8));
 }
 
-static void follow_chains(const unsigned char *image, size_t size,
+/* tdb copies the blocks a transaction changes into its recovery area,
+ * old records and all: none of them is current.  The header says where
+ * the area is, but the header may be the damage, so every place that
+ * looks like one counts. */
+static void skip_recovery_areas(const unsigned char *image, size_t size,
+				struct salvage_scan *scan)
+{
+	for (size_t off = FREELIST_TOP; off + SALVAGE_RECORD_HEADER <= size;
+	     off += TDB_ALIGNMENT) {
+		uint32_t magic = word_at(image, off + 4 * REC_MAGIC, scan->convert);
+		uint64_t rec_len, old_size, data_len;
+
+		if ((magic != TDB_RECOVERY_MAGIC &&
+		     magic != TDB_RECOVERY_INVALID_MAGIC) ||
+		    word_at(image, off + 4 * REC_NEXT, scan->convert) != 0 ||
+		    word_at(image, off + 4 * REC_HASH, scan->convert) != 0)
+			continue;
+		old_size = word_at(image, off + 4 * REC_KEY_LEN, scan->convert);
+		data_len = word_at(image, off + 4 * REC_DATA_LEN, scan->convert);
+		rec_len = word_at(image, off + 4 * REC_LEN, scan->convert);
+		if (old_size < FREELIST_TOP || data_len < 12 || data_len > rec_len ||
+		    !recovery_blocks(image, size, off + SALVAGE_RECORD_HEADER,
+				     data_len, old_size, scan->convert))
+			continue;
+		mark_free(scan, off + 1, SALVAGE_RECORD_HEADER - 1 + rec_len);
+	}
+}
+
+/* Follows chain h; true when it ends where a sound chain ends, at a
+ * null pointer, every step an intact record (or a dead one) of this
+ * chain, and at least one step long. */
+static bool follow_chain(const unsigned char *image, size_t size,
+			 struct salvage_scan *scan, uint64_t h,
+			 uint64_t *budget)
+{
+	uint64_t off = word_at(image, FREELIST_TOP + 4 * h, scan->convert);
+
+	/* An empty chain proves nothing: a zeroed page looks the same. */
+	if (off == 0)
+		return false;
+	while (off != 0) {
+		uint32_t magic;
+		struct salvage_record *rec;
+
+		if (!chain_step_ok(size, off) || *budget == 0)
+			return false;
+		(*budget)--;
+		magic = word_at(image, off + 4 * REC_MAGIC, scan->convert);
+		if (magic == TDB_MAGIC) {
+			rec = record_at(scan, off);
+			if (rec == NULL ||
+			    rec->full_hash % scan->hash_size + 1 != h)
+				return false;
+			rec->in_hash = true;
+		} else if (magic != TDB_DEAD_MAGIC ||
+			   word_at(image, off + 4 * REC_HASH, scan->convert) %
+					   scan->hash_size + 1 != h) {
+			return false;
+		}
+		off = word_at(image, off + 4 * REC_NEXT, scan->convert);
+	}
+	return true;
+}
+
+static bool follow_chains(const unsigned char *image, size_t size,
 			  struct salvage_scan *scan, uint64_t *budget)
 {
-	for (uint64_t h = 1; h <= scan->hash_size; h++) {
-		uint64_t off = word_at(image, FREELIST_TOP + 4 * h, scan->convert);
+	unsigned char *sound;
 
-		while (off != 0 && chain_step_ok(size, off) && *budget > 0) {
-			uint32_t magic = word_at(image, off + 4 * REC_MAGIC,
-						 scan->convert);
-			struct salvage_record *rec;
-
-			(*budget)--;
-			if (magic != TDB_MAGIC && magic != TDB_DEAD_MAGIC)
-				break;
-			rec = magic == TDB_MAGIC ? record_at(scan, off) : NULL;
-			if (rec != NULL)
-				rec->in_hash = true;
-			off = word_at(image, off + 4 * REC_NEXT, scan->convert);
-		}
+	if (scan->hash_size == 0)
+		return true;
+	sound = calloc((size_t)scan->hash_size + 1, 1);
+	if (sound == NULL) {
+		scan->out_of_memory = true;
+		return false;
 	}
+	for (uint64_t h = 1; h <= scan->hash_size; h++)
+		sound[h] = follow_chain(image, size, scan, h, budget);
+	for (size_t i = 0; i < scan->count; i++) {
+		struct salvage_record *rec = &scan->records[i];
+
+		rec->orphan = !rec->in_hash &&
+			      sound[rec->full_hash % scan->hash_size + 1];
+	}
+	free(sound);
+	return true;
 }
 
 static bool hash_table_fits(size_t size, uint64_t hash_size)
@@ -281,11 +353,10 @@ bool salvage_scan_image(const unsigned char *image, size_t size,
 	budget = size / SALVAGE_RECORD_HEADER + 1;
 	if (fits(size, FREELIST_TOP, 4))
 		follow_free_list(image, size, scan, &budget);
-	skip_recovery_area(image, size, scan);
+	skip_recovery_areas(image, size, scan);
 	scan->hash_size = choose_hash_size(image, size, scan, expected_hash_size);
 	budget = size / SALVAGE_RECORD_HEADER + 1;
-	follow_chains(image, size, scan, &budget);
-	return true;
+	return follow_chains(image, size, scan, &budget);
 }
 
 void salvage_scan_free(struct salvage_scan *scan)

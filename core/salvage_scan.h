@@ -14,7 +14,11 @@
  * The hash chains and the free list, where they can still be followed,
  * then say which copies are current and which lie in freed space, as
  * tdb_rescue() does: a record freed next to free space keeps its "in
- * use" magic (tdb_free merges it into its left neighbour). */
+ * use" magic (tdb_free merges it into its left neighbour).  A record
+ * that its own chain, followed whole, does not reach is not current
+ * either; one whose chain breaks off, or is empty, is given the benefit
+ * of the doubt.  Whatever lies in tdb's transaction recovery area (old
+ * copies of changed blocks) is old, wherever the header says it is. */
 #ifndef RELAYERS_SALVAGE_SCAN_H
 #define RELAYERS_SALVAGE_SCAN_H
 
@@ -32,8 +36,13 @@ struct salvage_record {
 	uint32_t offset;	/* of its 24-byte header */
 	uint32_t key_len;
 	uint32_t data_len;
+	uint32_t full_hash;
 	bool in_hash;		/* reached from a hash chain: current */
 	bool in_free;		/* inside free space or the recovery area */
+	/* Not reached, though its chain could be followed to its end
+	 * through sound records: not current (a deleted or older copy,
+	 * say in tdb's recovery area). */
+	bool orphan;
 };
 
 struct salvage_scan {

@@ -184,8 +184,10 @@ static enum relay_status attach(struct relay_store *store, int access,
 	if (store->tdb == NULL) {
 		/* tdb's words for a header it cannot use: bad magic or
 		 * version (EIO), a hash table past the end (EINVAL), an
-		 * unknown layout (ENOSYS). */
-		if (errno == EIO || errno == EINVAL || errno == ENOSYS)
+		 * unknown layout (ENOSYS), a header cut short (no
+		 * errno at all). */
+		if (errno == EIO || errno == EINVAL || errno == ENOSYS ||
+		    errno == 0)
 			return store_fail(err, RELAY_FOREIGN, store->path,
 					  "not a valid tdb file (truncated or "
 					  "corrupt); left untouched");

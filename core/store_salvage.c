@@ -112,8 +112,14 @@ static int compare_keys(TDB_DATA a, TDB_DATA b)
 	return memcmp(a.dptr, b.dptr, a.dsize);
 }
 
+/* A copy that may be kept when no copy of its key is current. */
+static bool eligible(const struct salvage_record *rec)
+{
+	return !rec->in_free && !rec->orphan;
+}
+
 /* By key; within a key the copy to keep first: reached from a hash
- * chain, then not in freed space, then the newest, then the last. */
+ * chain, then one that may be current, then the newest, then the last. */
 static int compare_copies(const void *pa, const void *pb)
 {
 	const struct copy *a = pa, *b = pb;
@@ -123,8 +129,8 @@ static int compare_copies(const void *pa, const void *pb)
 		return by_key;
 	if (a->rec->in_hash != b->rec->in_hash)
 		return a->rec->in_hash ? -1 : 1;
-	if (a->rec->in_free != b->rec->in_free)
-		return a->rec->in_free ? 1 : -1;
+	if (eligible(a->rec) != eligible(b->rec))
+		return eligible(a->rec) ? -1 : 1;
 	if (a->order != b->order)
 		return a->order > b->order ? -1 : 1;
 	return a->rec->offset > b->rec->offset ? -1 : 1;
@@ -163,7 +169,7 @@ static void choose(struct copy *copies, size_t n, struct selection *sel)
 
 		while (end < n && compare_keys(copies[end].key, best->key) == 0)
 			end++;
-		if (best->rec->in_hash || !best->rec->in_free) {
+		if (best->rec->in_hash || eligible(best->rec)) {
 			sel->picks[sel->count++] =
 				(struct pick){ best->key, best->value };
 			if (store_is_marker(best->key))
@@ -171,7 +177,8 @@ static void choose(struct copy *copies, size_t n, struct selection *sel)
 			else
 				sel->entries++;
 			for (size_t j = i + 1; j < end; j++) {
-				if (copies[j].rec->in_free && !copies[j].rec->in_hash)
+				if (!copies[j].rec->in_hash &&
+				    !eligible(copies[j].rec))
 					sel->freed++;
 				else
 					sel->stale++;

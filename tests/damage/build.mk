@@ -1,0 +1,25 @@
+# Damage: a store of a few thousand entries damaged at random (header,
+# hash table, records, free list, truncation, a zeroed page), then a
+# login, dump, mapgen and check --repair; and a repair under load.
+DAMAGE_LAYOUT := $(BUILD)/tests/damage-layout
+
+$(DAMAGE_LAYOUT): $(call objects_of,tests/damage/store_layout.c) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(TDB_LIBS)
+
+# Cases per kind of damage; make soak runs the long form.
+DAMAGE_CASES ?= $(if $(filter 1,$(SANITIZE)),5,10)
+DAMAGE_SOAK_CASES ?= 150
+DAMAGE_DEPS := $(DAMAGE_LAYOUT) $(BUILD)/tests/pam-logins $(MAPGEN_FILL) \
+	$(PAM_MODULE) $(VSMTPRELAY) $(MAPGEN)
+
+.PHONY: check-damage soak-damage
+CHECKS += check-damage
+SANITIZED_CHECKS += check-damage
+check-damage: $(DAMAGE_DEPS)
+	RELAYERS_BUILD=$(BUILD) DAMAGE_CASES=$(DAMAGE_CASES) timeout 600 \
+		tests/damage/run.sh
+
+soak-damage: $(DAMAGE_DEPS)
+	RELAYERS_BUILD=$(BUILD) DAMAGE_CASES=$(DAMAGE_SOAK_CASES) timeout 3600 \
+		tests/damage/run.sh

@@ -1,0 +1,49 @@
+#!/bin/sh
+# Damage: a sound store of a few thousand entries, with deleted entries
+# (a free list), a re-stamped one (a stale copy) and real logins, is
+# damaged DAMAGE_CASES times per kind by damage.py; see there for what
+# each case asserts.  Then a repair under load (load.sh).
+. "$(dirname "$0")/../lib/harness.sh"
+
+B=$RELAYERS_BUILD
+V=$B/vsmtprelay
+CASES=${DAMAGE_CASES:-10}
+SEED=${DAMAGE_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+TEMPLATE=$T_TMP/template.tdb
+mkdir -p "$T_TMP/conf" "$T_TMP/map" "$T_TMP/case"
+
+# The template: 3000 entries in one transaction, 150 of them deleted,
+# one re-stamped with a longer value (its old record is freed), and 20
+# real logins.
+"$B/tests/mapgen-fill" "$TEMPLATE" 3000 1700000000 ||
+	t_fail "the template store is made"
+# shellcheck disable=SC2046
+"$V" -f "$TEMPLATE" delete $(seq -f '10.0.2.%g' 0 149) >/dev/null
+"$V" -f "$TEMPLATE" add 10.0.0.5 17000000000
+"$B/tests/pam-logins" -d "$T_TMP/conf" -m "$B/pam_relayers.so" \
+	-a "db=$TEMPLATE exclude=" -n 20 -b 5000000 -v "$TEMPLATE" >/dev/null 2>&1
+# The cases log in to the case store.
+"$B/tests/pam-logins" -d "$T_TMP/conf" -m "$B/pam_relayers.so" \
+	-a "db=$T_TMP/case/relayers.tdb exclude=" -n 0 >/dev/null 2>&1
+t_expect_status "the template passes check" 0 "$V" -f "$TEMPLATE" check
+if "$B/tests/damage-layout" "$TEMPLATE" > "$T_TMP/layout"; then
+	t_ok "the template's records are where tdb finds them"
+else
+	t_fail "the template's records are where tdb finds them"
+fi
+t_expect "the layout lists every entry" "$("$V" -f "$TEMPLATE" dump | wc -l)" \
+	"$(grep -c '^E ' "$T_TMP/layout")"
+t_expect_match "the template has a free list" '^[1-9]' "$(grep -c '^F ' "$T_TMP/layout")"
+
+echo "damage: seed $SEED, $CASES cases per kind"
+python3 "$(dirname "$0")/damage.py" "$B" "$T_TMP" "$TEMPLATE" "$T_TMP/layout" \
+	"$CASES" "$SEED" > "$T_TMP/results"
+tab=$(printf '\t')
+while IFS= read -r line; do
+	case "$line" in
+	"PASS "*) t_ok "${line#PASS }" ;;
+	"FAIL "*) rest=${line#FAIL }; t_fail "${rest%%"$tab"*}" "${rest#*"$tab"}" ;;
+	esac
+done < "$T_TMP/results"
+
+t_done
