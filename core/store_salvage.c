@@ -282,12 +282,29 @@ static bool lock_byte_range(int fd, off_t start, off_t len)
 	return fcntl(fd, F_SETLK, &lock) == 0;
 }
 
+static void unlock_byte_range(int fd, off_t start, off_t len)
+{
+	struct flock lock = {
+		.l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = start,
+		.l_len = len
+	};
+
+	fcntl(fd, F_SETLK, &lock);
+}
+
+/* Both locks or neither: holding the open lock while waiting for the
+ * others would stall every new login for the whole wait, and a login
+ * gives up after its own timeout (250 ms by default). */
 static bool try_hold_writers(void *arg)
 {
 	int fd = *(int *)arg;
 
-	return lock_byte_range(fd, OPEN_LOCK_OFFSET, 1) &&
-	       lock_byte_range(fd, FIRST_WRITER_LOCK, 0);
+	if (!lock_byte_range(fd, OPEN_LOCK_OFFSET, 1))
+		return false;
+	if (lock_byte_range(fd, FIRST_WRITER_LOCK, 0))
+		return true;
+	unlock_byte_range(fd, OPEN_LOCK_OFFSET, 1);
+	return false;
 }
 
 static bool same_file(const struct stat *a, const struct stat *b)

@@ -19,7 +19,10 @@ SANITIZED_CHECKS += check-damage
 check-damage: $(DAMAGE_DEPS)
 	RELAYERS_BUILD=$(BUILD) DAMAGE_CASES=$(DAMAGE_CASES) timeout 600 \
 		tests/damage/run.sh
+	RELAYERS_BUILD=$(BUILD) timeout 600 tests/damage/load.sh
 
 soak-damage: $(DAMAGE_DEPS)
 	RELAYERS_BUILD=$(BUILD) DAMAGE_CASES=$(DAMAGE_SOAK_CASES) timeout 3600 \
 		tests/damage/run.sh
+	RELAYERS_BUILD=$(BUILD) DAMAGE_LOAD_LOGINS=3000 DAMAGE_ROUNDS=25 \
+		DAMAGE_PAUSE=0.05 timeout 1800 tests/damage/load.sh

@@ -46,4 +46,22 @@ while IFS= read -r line; do
 	esac
 done < "$T_TMP/results"
 
+# The shipped cron line, run as cron would (PATH finds this build's
+# vsmtprelay): silent on a sound store, a repair on a damaged one, and a
+# failure that leaves the file alone on one beyond repair.
+line=$(sed -n 's/^\*\/5 \* \* \* \*	root	//p' "$(dirname "$0")/../../examples/cron.d/relayers-repair")
+cron() { env -i PATH="$B:/usr/bin:/bin" STORE="$1" /bin/sh -c "$line"; }
+cp "$TEMPLATE" "$T_TMP/cron.tdb"
+t_expect "cron line: a sound store, nothing said" "" "$(cron "$T_TMP/cron.tdb" 2>&1)"
+printf 'XXXX' | dd of="$T_TMP/cron.tdb" bs=1 seek=200 conv=notrunc 2>/dev/null
+t_expect_match "cron line: a damaged store is repaired" "repaired: kept [0-9]+ entries" \
+	"$(cron "$T_TMP/cron.tdb" 2>/dev/null)"
+t_expect_status "cron line: the repaired store passes check" 0 "$V" -f "$T_TMP/cron.tdb" check
+head -c 100000 /dev/urandom > "$T_TMP/cron.tdb"; chmod 600 "$T_TMP/cron.tdb"
+sum=$(cksum < "$T_TMP/cron.tdb")
+t_expect_status "cron line: a file beyond repair fails (65)" 65 cron "$T_TMP/cron.tdb"
+t_expect "cron line: and is left as it was" "$sum" "$(cksum < "$T_TMP/cron.tdb")"
+t_expect "cron line: no store, nothing done" "0:" \
+	"$(cron "$T_TMP/none.tdb" 2>&1; echo "$?:")"
+
 t_done
