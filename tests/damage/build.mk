@@ -10,7 +10,7 @@ $(DAMAGE_LAYOUT): $(call objects_of,tests/damage/store_layout.c) $(CORE_LIB)
 # Cases per kind of damage; make soak runs the long form.
 DAMAGE_CASES ?= $(if $(filter 1,$(SANITIZE)),5,10)
 DAMAGE_SOAK_CASES ?= 150
-DAMAGE_DEPS := $(DAMAGE_LAYOUT) $(BUILD)/tests/pam-logins $(MAPGEN_FILL) \
+DAMAGE_DEPS := $(DAMAGE_LAYOUT) $(BUILD)/tests/pam-logins $(BUILD)/tests/mapgen-fill \
 	$(PAM_MODULE) $(VSMTPRELAY) $(MAPGEN)
 
 .PHONY: check-damage soak-damage
