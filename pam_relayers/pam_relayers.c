@@ -61,7 +61,9 @@ static void report_damaged_store(pam_handle_t *pamh,
 				 const struct module_options *opt,
 				 const struct relay_error *err)
 {
-	char command[RELAY_ESCAPE_TEXT_MAX], shown[RELAY_ESCAPE_TEXT_MAX];
+	/* The path is the admin's own db= option, and err->text names it
+	 * as it is too: not client input. */
+	char command[4200];
 	time_t now = time(NULL);
 
 	if (damage_logged && now >= damage_logged_at &&
@@ -73,7 +75,7 @@ static void report_damaged_store(pam_handle_t *pamh,
 	pam_syslog(pamh, LOG_ERR,
 		   "%s; logins are not recorded until it is repaired: run "
 		   "\"%s\" (said at most once a minute)",
-		   err->text, relay_escape_str(command, shown));
+		   err->text, command);
 }
 
 static const char *item_text(pam_handle_t *pamh, int type)

@@ -7,10 +7,16 @@ $(DAMAGE_LAYOUT): $(call objects_of,tests/damage/store_layout.c) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(TDB_LIBS)
 
+DAMAGE_LOG := $(BUILD)/tests/damage-log
+$(OBJ)/tests/damage/log_once.o: ALL_CPPFLAGS += -Itests/lib
+$(DAMAGE_LOG): $(OBJ)/tests/damage/log_once.o $(OBJ)/tests/lib/pam_login.o $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(TDB_LIBS) $(PAM_LIBS)
+
 # Cases per kind of damage; make soak runs the long form.
 DAMAGE_CASES ?= $(if $(filter 1,$(SANITIZE)),5,10)
 DAMAGE_SOAK_CASES ?= 150
-DAMAGE_DEPS := $(DAMAGE_LAYOUT) $(BUILD)/tests/pam-logins $(BUILD)/tests/mapgen-fill \
+DAMAGE_DEPS := $(DAMAGE_LAYOUT) $(DAMAGE_LOG) $(BUILD)/tests/pam-logins $(BUILD)/tests/mapgen-fill \
 	$(PAM_MODULE) $(VSMTPRELAY) $(MAPGEN)
 
 .PHONY: check-damage soak-damage

@@ -35,6 +35,29 @@ t_expect "the layout lists every entry" "$("$V" -f "$TEMPLATE" dump | wc -l)" \
 	"$(grep -c '^E ' "$T_TMP/layout")"
 t_expect_match "the template has a free list" '^[1-9]' "$(grep -c '^F ' "$T_TMP/layout")"
 
+# Nothing stays broken silently.  A store whose header is damaged: the
+# module says so with the repair command once a minute per process
+# (libpam dlcloses it after each login; -z nodelete keeps the time), and
+# every login still succeeds; mapgen --watch keeps the last good map and
+# says the same.
+cp "$TEMPLATE" "$T_TMP/broken.tdb"
+"$B/mapgen" -f "$T_TMP/broken.tdb" -o "$T_TMP/map/broken" || t_fail "a good map is made first"
+good_map=$(cksum < "$T_TMP/map/broken.db")
+printf 'XXXX' | dd of="$T_TMP/broken.tdb" bs=1 seek=32 conv=notrunc 2>/dev/null
+for p in 1 2; do
+	out=$("$B/tests/damage-log" "$B/pam_relayers.so" "$T_TMP/broken.tdb" 5); rc=$?
+	if [ "$rc" = 77 ]; then t_fail "module log: needs a private mount namespace"; continue; fi
+	t_expect_match "module log, process $p: 5 logins succeed, one repair line, nothing else" \
+		"logins 5/5 repair-lines 1 other-errors 0" "$out"
+	t_expect_match "module log, process $p: the line names the exact command" \
+		"run \"vsmtprelay -f $T_TMP/broken.tdb check --repair\"" "$out"
+done
+timeout 3 "$B/mapgen" -f "$T_TMP/broken.tdb" -o "$T_TMP/map/broken" --watch 2>"$T_TMP/watch.err"
+t_expect "mapgen --watch on a damaged store: one message in 3 s" 1 \
+	"$(grep -c 'repair it with "vsmtprelay -f '"$T_TMP"'/broken.tdb check --repair"' "$T_TMP/watch.err")"
+t_expect "mapgen --watch on a damaged store: the last good map is kept" "$good_map" \
+	"$(cksum < "$T_TMP/map/broken.db")"
+
 echo "damage: seed $SEED, $CASES cases per kind"
 python3 "$(dirname "$0")/damage.py" "$B" "$T_TMP" "$TEMPLATE" "$T_TMP/layout" \
 	"$CASES" "$SEED" > "$T_TMP/results"
