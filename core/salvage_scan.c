@@ -148,13 +148,51 @@ static size_t first_from(const struct salvage_scan *scan, uint64_t off)
 	return lo;
 }
 
-static struct salvage_record *record_at(struct salvage_scan *scan, uint64_t off)
-{
-	size_t i = first_from(scan, off);
+/* Finding a record by offset, once per chain step and bucket: an open
+ * addressing table of record numbers (plus one; 0 is empty), twice as
+ * many slots as records, a power of two. */
+struct offset_index {
+	uint32_t *slots;
+	size_t mask;
+};
 
-	return i < scan->count && scan->records[i].offset == off
-		       ? &scan->records[i]
-		       : NULL;
+static size_t slot_of(uint64_t off, size_t mask)
+{
+	return (size_t)(((off >> 2) * 0x9E3779B97F4A7C15ULL) >> 20) & mask;
+}
+
+static bool build_index(const struct salvage_scan *scan, struct offset_index *ix)
+{
+	size_t slots = 1024;
+
+	while (slots < 2 * scan->count)
+		slots *= 2;
+	ix->slots = calloc(slots, sizeof(*ix->slots));
+	ix->mask = slots - 1;
+	if (ix->slots == NULL)
+		return false;
+	for (size_t i = 0; i < scan->count; i++) {
+		size_t at = slot_of(scan->records[i].offset, ix->mask);
+
+		while (ix->slots[at] != 0)
+			at = (at + 1) & ix->mask;
+		ix->slots[at] = (uint32_t)(i + 1);
+	}
+	return true;
+}
+
+static struct salvage_record *record_at(struct salvage_scan *scan,
+					const struct offset_index *ix,
+					uint64_t off)
+{
+	for (size_t at = slot_of(off, ix->mask); ix->slots[at] != 0;
+	     at = (at + 1) & ix->mask) {
+		struct salvage_record *rec = &scan->records[ix->slots[at] - 1];
+
+		if (rec->offset == off)
+			return rec;
+	}
+	return NULL;
 }
 
 static void mark_free(struct salvage_scan *scan, uint64_t start, uint64_t len)
@@ -245,8 +283,8 @@ static void skip_recovery_areas(const unsigned char *image, size_t size,
  * null pointer, every step an intact record (or a dead one) of this
  * chain, and at least one step long. */
 static bool follow_chain(const unsigned char *image, size_t size,
-			 struct salvage_scan *scan, uint64_t h,
-			 uint64_t *budget)
+			 struct salvage_scan *scan, const struct offset_index *ix,
+			 uint64_t h, uint64_t *budget)
 {
 	uint64_t off = word_at(image, FREELIST_TOP + 4 * h, scan->convert);
 
@@ -262,7 +300,7 @@ static bool follow_chain(const unsigned char *image, size_t size,
 		(*budget)--;
 		magic = word_at(image, off + 4 * REC_MAGIC, scan->convert);
 		if (magic == TDB_MAGIC) {
-			rec = record_at(scan, off);
+			rec = record_at(scan, ix, off);
 			if (rec == NULL ||
 			    rec->full_hash % scan->hash_size + 1 != h)
 				return false;
@@ -278,7 +316,8 @@ static bool follow_chain(const unsigned char *image, size_t size,
 }
 
 static bool follow_chains(const unsigned char *image, size_t size,
-			  struct salvage_scan *scan, uint64_t *budget)
+			  struct salvage_scan *scan, const struct offset_index *ix,
+			  uint64_t *budget)
 {
 	unsigned char *sound;
 
@@ -290,7 +329,7 @@ static bool follow_chains(const unsigned char *image, size_t size,
 		return false;
 	}
 	for (uint64_t h = 1; h <= scan->hash_size; h++)
-		sound[h] = follow_chain(image, size, scan, h, budget);
+		sound[h] = follow_chain(image, size, scan, ix, h, budget);
 	for (size_t i = 0; i < scan->count; i++) {
 		struct salvage_record *rec = &scan->records[i];
 
@@ -310,7 +349,8 @@ static bool hash_table_fits(size_t size, uint64_t hash_size)
 /* How many buckets of a table of hash_size look sound: empty, or the
  * head of an intact record. */
 static uint64_t table_score(const unsigned char *image, size_t size,
-			    struct salvage_scan *scan, uint64_t hash_size)
+			    struct salvage_scan *scan, const struct offset_index *ix,
+			    uint64_t hash_size)
 {
 	uint64_t score = 0;
 
@@ -319,7 +359,7 @@ static uint64_t table_score(const unsigned char *image, size_t size,
 	for (uint64_t h = 1; h <= hash_size; h++) {
 		uint32_t off = word_at(image, FREELIST_TOP + 4 * h, scan->convert);
 
-		score += off == 0 || record_at(scan, off) != NULL;
+		score += off == 0 || record_at(scan, ix, off) != NULL;
 	}
 	return score;
 }
@@ -327,15 +367,16 @@ static uint64_t table_score(const unsigned char *image, size_t size,
 /* The header's hash size, unless the size the store is made with fits
  * the file's buckets better (the header itself may be the damage). */
 static uint32_t choose_hash_size(const unsigned char *image, size_t size,
-				 struct salvage_scan *scan, uint32_t expected)
+				 struct salvage_scan *scan,
+				 const struct offset_index *ix, uint32_t expected)
 {
 	uint32_t claimed = fits(size, OFFSET_HASH_SIZE, 4)
 				   ? word_at(image, OFFSET_HASH_SIZE, scan->convert)
 				   : 0;
-	uint64_t claimed_score = table_score(image, size, scan, claimed);
+	uint64_t claimed_score = table_score(image, size, scan, ix, claimed);
 
 	if (expected != claimed &&
-	    table_score(image, size, scan, expected) > claimed_score)
+	    table_score(image, size, scan, ix, expected) > claimed_score)
 		return expected;
 	return claimed_score > 0 ? claimed : 0;
 }
@@ -343,20 +384,29 @@ static uint32_t choose_hash_size(const unsigned char *image, size_t size,
 bool salvage_scan_image(const unsigned char *image, size_t size,
 			uint32_t expected_hash_size, struct salvage_scan *scan)
 {
+	struct offset_index ix;
 	uint64_t budget;
+	bool done;
 
 	scan->convert = file_is_foreign_order(image, size);
 	if (!find_records(image, size, scan))
 		return false;
+	if (!build_index(scan, &ix)) {
+		scan->out_of_memory = true;
+		return false;
+	}
 	/* Every step of a sound walk lands on a distinct record header;
 	 * more steps than that mean a loop. */
 	budget = size / SALVAGE_RECORD_HEADER + 1;
 	if (fits(size, FREELIST_TOP, 4))
 		follow_free_list(image, size, scan, &budget);
 	skip_recovery_areas(image, size, scan);
-	scan->hash_size = choose_hash_size(image, size, scan, expected_hash_size);
+	scan->hash_size = choose_hash_size(image, size, scan, &ix,
+					   expected_hash_size);
 	budget = size / SALVAGE_RECORD_HEADER + 1;
-	return follow_chains(image, size, scan, &budget);
+	done = follow_chains(image, size, scan, &ix, &budget);
+	free(ix.slots);
+	return done;
 }
 
 void salvage_scan_free(struct salvage_scan *scan)

@@ -42,6 +42,7 @@ struct image {
 /* One record chosen for the new store; key and value point into the
  * image it was read from. */
 struct pick {
+	uint32_t hash;		/* of the key: orders picks before the key does */
 	TDB_DATA key;
 	TDB_DATA value;
 };
@@ -54,7 +55,7 @@ struct copy {
 };
 
 struct selection {
-	struct pick *picks;	/* sorted by key */
+	struct pick *picks;	/* sorted by the key's hash, then the key */
 	size_t count;
 	uint64_t entries;
 	bool marker;
@@ -112,6 +113,15 @@ static int compare_keys(TDB_DATA a, TDB_DATA b)
 	return memcmp(a.dptr, b.dptr, a.dsize);
 }
 
+/* Records are ordered by the hash of their key first: a million keys
+ * sort without reading most of them (they lie all over the image). */
+static int compare_hashed(uint32_t ha, TDB_DATA a, uint32_t hb, TDB_DATA b)
+{
+	if (ha != hb)
+		return ha < hb ? -1 : 1;
+	return compare_keys(a, b);
+}
+
 /* A copy that may be kept when no copy of its key is current. */
 static bool eligible(const struct salvage_record *rec)
 {
@@ -123,7 +133,8 @@ static bool eligible(const struct salvage_record *rec)
 static int compare_copies(const void *pa, const void *pb)
 {
 	const struct copy *a = pa, *b = pb;
-	int by_key = compare_keys(a->key, b->key);
+	int by_key = compare_hashed(a->rec->full_hash, a->key, b->rec->full_hash,
+				    b->key);
 
 	if (by_key != 0)
 		return by_key;
@@ -167,11 +178,13 @@ static void choose(struct copy *copies, size_t n, struct selection *sel)
 		size_t end = i + 1;
 		const struct copy *best = &copies[i];
 
-		while (end < n && compare_keys(copies[end].key, best->key) == 0)
+		while (end < n && copies[end].rec->full_hash == best->rec->full_hash &&
+		       compare_keys(copies[end].key, best->key) == 0)
 			end++;
 		if (best->rec->in_hash || eligible(best->rec)) {
-			sel->picks[sel->count++] =
-				(struct pick){ best->key, best->value };
+			sel->picks[sel->count++] = (struct pick){
+				best->rec->full_hash, best->key, best->value
+			};
 			if (store_is_marker(best->key))
 				sel->marker = true;
 			else
@@ -233,7 +246,7 @@ static enum relay_status write_picks(struct relay_store *fresh,
 }
 
 /* Brings the new store from what the first read chose (was) to what the
- * read under the locks chose (now); both are sorted by key. */
+ * read under the locks chose (now); both are sorted by hash and key. */
 static enum relay_status apply_difference(struct relay_store *fresh,
 					  const struct selection *was,
 					  const struct selection *now,
@@ -245,7 +258,8 @@ static enum relay_status apply_difference(struct relay_store *fresh,
 		int cmp = i == was->count ? 1
 			  : j == now->count
 				  ? -1
-				  : compare_keys(was->picks[i].key, now->picks[j].key);
+				  : compare_hashed(was->picks[i].hash, was->picks[i].key,
+						   now->picks[j].hash, now->picks[j].key);
 
 		if (cmp < 0) {
 			/* Gone meanwhile (deleted, expired); the marker stays. */
@@ -403,7 +417,38 @@ static enum relay_status build_fresh(const struct old_store *old, char *tmp,
 		return store_fail(err, RELAY_FAILED, old->path,
 				  "salvage: cannot give the new store the old "
 				  "one's owner and mode: %s", strerror(errno));
-	return write_picks(fresh, old->sel.picks, old->sel.count, err);
+	status = write_picks(fresh, old->sel.picks, old->sel.count, err);
+	/* Synced now, so that the swap has only what changed left to sync. */
+	if (status == RELAY_OK && fsync(tdb_fd(fresh->tdb)) != 0)
+		status = store_fail(err, RELAY_FAILED, old->path,
+				    "salvage: syncing the new store: %s",
+				    strerror(errno));
+	return status;
+}
+
+/* Whether the file still holds exactly img, compared a chunk at a time:
+ * reading a large store into a fresh buffer would cost its page faults
+ * while writers wait. */
+static bool image_unchanged(int fd, const struct image *img)
+{
+	enum { CHUNK = 1 << 20 };
+	unsigned char *chunk = malloc(CHUNK);
+	bool same = chunk != NULL;
+	struct stat st;
+	size_t done = 0;
+
+	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size != img->size)
+		same = false;
+	while (same && done < img->size) {
+		size_t want = img->size - done < CHUNK ? img->size - done : CHUNK;
+		ssize_t got = pread(fd, chunk, want, (off_t)done);
+
+		same = got == (ssize_t)want &&
+		       memcmp(chunk, img->bytes + done, want) == 0;
+		done += want;
+	}
+	free(chunk);
+	return same;
 }
 
 /* Under the writers' locks: catch up with what they wrote since the
@@ -417,19 +462,19 @@ static enum relay_status swap_in(struct old_store *old, struct relay_store *fres
 	enum relay_status status = RELAY_OK;
 	struct stat named;
 
-	if (!read_image(old->fd, &again))
-		return store_fail(err, RELAY_FAILED, old->path, "cannot read: %s",
-				  strerror(errno));
-	if (again.size != old->image.size ||
-	    memcmp(again.bytes, old->image.bytes, again.size) != 0) {
+	if (!image_unchanged(old->fd, &old->image)) {
 		report->reread = true;
+		if (!read_image(old->fd, &again))
+			return store_fail(err, RELAY_FAILED, old->path,
+					  "cannot read: %s", strerror(errno));
 		status = select_records(old->path, &again, &now, err);
 		if (status == RELAY_OK)
 			status = apply_difference(fresh, &old->sel, &now, err);
 		if (status == RELAY_OK)
 			report_selection(&now, report);
 	}
-	if (status == RELAY_OK && fsync(tdb_fd(fresh->tdb)) != 0)
+	if (status == RELAY_OK && report->reread &&
+	    fsync(tdb_fd(fresh->tdb)) != 0)
 		status = store_fail(err, RELAY_FAILED, old->path,
 				    "salvage: syncing the new store: %s",
 				    strerror(errno));
@@ -496,15 +541,15 @@ enum relay_status relay_store_salvage(const char *path,
 	status = swap_in(&old, &fresh, report, err);
 	renamed = status == RELAY_OK;
 out:
-	if (fresh.tdb != NULL)
-		tdb_close(fresh.tdb);
-	if (tmp[0] != '\0' && !renamed)
-		unlink(tmp);
 	/* Closing the old file lets the writers go, after the rename. */
 	if (old.fd >= 0)
 		close(old.fd);
 	if (renamed)
 		report->held_ms = ms_since(&t1);
+	if (fresh.tdb != NULL)
+		tdb_close(fresh.tdb);
+	if (tmp[0] != '\0' && !renamed)
+		unlink(tmp);
 	free(old.sel.picks);
 	free(old.image.bytes);
 	return status;
