@@ -288,7 +288,7 @@ static bool follow_chain(const unsigned char *image, size_t size,
 {
 	uint64_t off = word_at(image, FREELIST_TOP + 4 * h, scan->convert);
 
-	/* An empty chain proves nothing: a zeroed page looks the same. */
+	/* Whether an empty chain can be believed: trust_empty_buckets. */
 	if (off == 0)
 		return false;
 	while (off != 0) {
@@ -315,6 +315,38 @@ static bool follow_chain(const unsigned char *image, size_t size,
 	return true;
 }
 
+/* An empty bucket is trusted to be empty, so that a record it would
+ * hold is taken for an old one (a writer killed before linking it, a
+ * deleted copy), unless it lies in a run of empty buckets too long to be
+ * chance at this table's fill: a zeroed page, say.  A run of r empty
+ * buckets has chance (1 - fill)^r; below one in a million it is damage. */
+static void trust_empty_buckets(const unsigned char *image,
+				struct salvage_scan *scan, unsigned char *sound)
+{
+	uint64_t used = 0, longest_plausible = 0;
+	double chance = 1.0, fill;
+
+	for (uint64_t h = 1; h <= scan->hash_size; h++)
+		used += word_at(image, FREELIST_TOP + 4 * h, scan->convert) != 0;
+	fill = (double)used / (double)scan->hash_size;
+	if (fill <= 0.0)
+		return;
+	while (chance >= 1e-6 && longest_plausible <= scan->hash_size) {
+		chance *= 1.0 - fill;
+		longest_plausible++;
+	}
+	for (uint64_t h = 1; h <= scan->hash_size;) {
+		uint64_t end = h;
+
+		while (end <= scan->hash_size &&
+		       word_at(image, FREELIST_TOP + 4 * end, scan->convert) == 0)
+			end++;
+		if (end > h && end - h < longest_plausible)
+			memset(sound + h, 1, end - h);
+		h = end > h ? end : h + 1;
+	}
+}
+
 static bool follow_chains(const unsigned char *image, size_t size,
 			  struct salvage_scan *scan, const struct offset_index *ix,
 			  uint64_t *budget)
@@ -330,6 +362,7 @@ static bool follow_chains(const unsigned char *image, size_t size,
 	}
 	for (uint64_t h = 1; h <= scan->hash_size; h++)
 		sound[h] = follow_chain(image, size, scan, ix, h, budget);
+	trust_empty_buckets(image, scan, sound);
 	for (size_t i = 0; i < scan->count; i++) {
 		struct salvage_record *rec = &scan->records[i];
 
@@ -413,4 +446,43 @@ void salvage_scan_free(struct salvage_scan *scan)
 {
 	free(scan->records);
 	memset(scan, 0, sizeof(*scan));
+}
+
+bool salvage_record_at(const unsigned char *image, size_t size, bool convert,
+		       size_t off, struct salvage_record *out)
+{
+	uint32_t key_len, data_len;
+
+	if (off < FREELIST_TOP || off % TDB_ALIGNMENT != 0 ||
+	    !fits(size, off, SALVAGE_RECORD_HEADER) ||
+	    word_at(image, off + 4 * REC_MAGIC, convert) != TDB_MAGIC ||
+	    !intact_record(image, size, off, convert, &key_len, &data_len))
+		return false;
+	*out = (struct salvage_record){
+		.offset = (uint32_t)off, .key_len = key_len, .data_len = data_len,
+		.full_hash = word_at(image, off + 4 * REC_HASH, convert),
+	};
+	return true;
+}
+
+bool salvage_chain_reaches(const unsigned char *image, size_t size,
+			   bool convert, uint32_t hash_size,
+			   const struct salvage_record *rec)
+{
+	uint64_t h = (uint64_t)rec->full_hash % hash_size + 1;
+	uint64_t off, steps = size / SALVAGE_RECORD_HEADER + 1;
+
+	if (hash_size == 0 || !hash_table_fits(size, hash_size))
+		return false;
+	off = word_at(image, FREELIST_TOP + 4 * h, convert);
+	while (off != 0 && chain_step_ok(size, off) && steps-- > 0) {
+		uint32_t magic = word_at(image, off + 4 * REC_MAGIC, convert);
+
+		if (off == rec->offset)
+			return magic == TDB_MAGIC;
+		if (magic != TDB_MAGIC && magic != TDB_DEAD_MAGIC)
+			return false;
+		off = word_at(image, off + 4 * REC_NEXT, convert);
+	}
+	return false;
 }

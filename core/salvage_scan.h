@@ -16,8 +16,10 @@
  * tdb_rescue() does: a record freed next to free space keeps its "in
  * use" magic (tdb_free merges it into its left neighbour).  A record
  * that its own chain, followed whole, does not reach is not current
- * either; one whose chain breaks off, or is empty, is given the benefit
- * of the doubt.  Whatever lies in tdb's transaction recovery area (old
+ * either (a deleted copy, or one a killed writer never linked); one
+ * whose chain breaks off, or is empty in a run of empty buckets too long
+ * for chance (a zeroed page), is given the benefit of the doubt.
+ * Whatever lies in tdb's transaction recovery area (old
  * copies of changed blocks) is old, wherever the header says it is. */
 #ifndef RELAYERS_SALVAGE_SCAN_H
 #define RELAYERS_SALVAGE_SCAN_H
@@ -61,5 +63,14 @@ bool salvage_scan_image(const unsigned char *image, size_t size,
 			uint32_t expected_hash_size, struct salvage_scan *scan);
 
 void salvage_scan_free(struct salvage_scan *scan);
+
+/* For catching up with a few changes: whether an intact record starts
+ * at off (filled into *out), and whether rec is reached from its own
+ * hash chain through sound steps, i.e. is current. */
+bool salvage_record_at(const unsigned char *image, size_t size, bool convert,
+		       size_t off, struct salvage_record *out);
+bool salvage_chain_reaches(const unsigned char *image, size_t size,
+			   bool convert, uint32_t hash_size,
+			   const struct salvage_record *rec);
 
 #endif

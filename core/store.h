@@ -126,6 +126,7 @@ struct relay_salvage_report {
 	uint64_t freed;		/* copies in freed space: deleted records */
 	uint64_t damaged;	/* record headers whose lengths or hash fail */
 	bool reread;		/* writers changed the store meanwhile */
+	bool rescanned;		/* not only logins: the whole file again */
 	double read_ms;		/* reading and sorting, writers running */
 	double build_ms;	/* writing the new store, writers running */
 	double held_ms;		/* writers held off: final read and swap */

@@ -37,7 +37,9 @@ static void print_salvage(const char *path,
 	printf("%s: read in %.0f ms, new store written in %.0f ms, writers held "
 	       "off for %.1f ms%s\n",
 	       path, r->read_ms, r->build_ms, r->held_ms,
-	       r->reread ? " (they wrote meanwhile: read again)" : "");
+	       !r->reread      ? ""
+	       : r->rescanned ? " (they wrote meanwhile: read again, all of it)"
+			      : " (they wrote meanwhile: their changes taken over)");
 }
 
 /* Nothing a sound store needs: check's own verdict. */
