@@ -6,10 +6,11 @@
  * logins go on writing the old file.  Then the old file's open lock
  * (byte 0, which every tdb_open takes) and its free-list and chain
  * locks (byte 164 to the end, which every store, delete and transaction
- * takes) are claimed, both within the store's timeout.  With them held
- * the file is read again: if it changed, the records are taken again
- * from the new copy and only the difference is applied to the new
- * store.  The rename happens before the locks go.  A writer that waited
+ * takes) are claimed together, within the store's timeout.  With them
+ * held the file is compared with the first read; what logins wrote
+ * meanwhile is taken over from the pages that changed (catch_up), or,
+ * after a delete or an expire, from the whole file read again.  The
+ * rename happens before the locks go.  A writer that waited
  * on them then finds, under its own chain lock, that the path names
  * another file (store_still_in_place), and reopens the new one: no
  * write lands on the file that was left behind. */
