@@ -379,8 +379,9 @@ static bool hash_table_fits(size_t size, uint64_t hash_size)
 	       fits(size, FREELIST_TOP, 4 * (hash_size + 1));
 }
 
-/* How many buckets of a table of hash_size look sound: empty, or the
- * head of an intact record. */
+/* How many buckets of a table of hash_size hold the head of an intact
+ * record that hashes to that bucket: a wrong size (a damaged header)
+ * scores next to nothing, as its buckets and hashes disagree. */
 static uint64_t table_score(const unsigned char *image, size_t size,
 			    struct salvage_scan *scan, const struct offset_index *ix,
 			    uint64_t hash_size)
@@ -391,14 +392,17 @@ static uint64_t table_score(const unsigned char *image, size_t size,
 		return 0;
 	for (uint64_t h = 1; h <= hash_size; h++) {
 		uint32_t off = word_at(image, FREELIST_TOP + 4 * h, scan->convert);
+		const struct salvage_record *rec =
+			off != 0 ? record_at(scan, ix, off) : NULL;
 
-		score += off == 0 || record_at(scan, ix, off) != NULL;
+		score += rec != NULL && rec->full_hash % hash_size + 1 == h;
 	}
 	return score;
 }
 
 /* The header's hash size, unless the size the store is made with fits
- * the file's buckets better (the header itself may be the damage). */
+ * the file's buckets at least as well (the header itself may be the
+ * damage); none when neither fits at all. */
 static uint32_t choose_hash_size(const unsigned char *image, size_t size,
 				 struct salvage_scan *scan,
 				 const struct offset_index *ix, uint32_t expected)
@@ -406,10 +410,12 @@ static uint32_t choose_hash_size(const unsigned char *image, size_t size,
 	uint32_t claimed = fits(size, OFFSET_HASH_SIZE, 4)
 				   ? word_at(image, OFFSET_HASH_SIZE, scan->convert)
 				   : 0;
-	uint64_t claimed_score = table_score(image, size, scan, ix, claimed);
+	uint64_t claimed_score = claimed == expected
+					 ? 0
+					 : table_score(image, size, scan, ix, claimed);
+	uint64_t expected_score = table_score(image, size, scan, ix, expected);
 
-	if (expected != claimed &&
-	    table_score(image, size, scan, ix, expected) > claimed_score)
+	if (expected_score > 0 && expected_score >= claimed_score)
 		return expected;
 	return claimed_score > 0 ? claimed : 0;
 }

@@ -44,6 +44,8 @@ with open(layout_file) as f:
         elif kind == "T":
             hash_size, data_start = int(rest[0]), int(rest[1])
 size = os.path.getsize(template)
+with open(template, "rb") as f:
+    pristine = f.read()
 failures = 0
 
 
@@ -141,8 +143,6 @@ def one_case(kind, number):
     damage = make_damage(kind)
     apply_damage(STORE, damage)
     keep = untouched(damage)
-    with open(STORE, "rb") as f:
-        damaged = f.read()
 
     status, out, err = login("192.0.2.77")
     say(status == 0, name + ": the login succeeds", "exit %d: %s" % (status, err.strip()[-300:]))
@@ -152,6 +152,12 @@ def one_case(kind, number):
     say(sane(status), name + ": mapgen ends without a crash", "exit %d: %s" % (status, err[-300:]))
     with open(STORE, "rb") as f:
         before_repair = f.read()
+    # tdb trusts a free record's length: a login into a store whose free
+    # list is damaged can write over records the damage did not reach.
+    # Those the repair cannot bring back either; "intact" is what the
+    # repair finds unchanged.
+    keep = {(k, v) for off, span, k, v in entries if (k, v) in keep and
+            before_repair[off:off + span] == pristine[off:off + span]}
 
     status, out, err = run([V, "-f", STORE, "check", "--repair"], 120)
     left = sorted(os.listdir(os.path.dirname(STORE)))

@@ -52,6 +52,25 @@ for p in 1 2; do
 	t_expect_match "module log, process $p: the line names the exact command" \
 		"run \"vsmtprelay -f $T_TMP/broken.tdb check --repair\"" "$out"
 done
+# The same under pam_wrapper, one pam_start ... pam_end per login
+# (libpamtest); pam_wrapper prints what pam_syslog gets on stderr.
+libdir=$(pkg-config --variable=libdir pam)
+wrapper_modules=$(dirname "$(find /usr/lib -path '*pam_wrapper*' -name pam_matrix.so | head -n 1)")
+mkdir -p "$T_TMP/pw"
+echo "alice:secret:relayers-pw" > "$T_TMP/pw.passdb"
+printf 'auth required %s/pam_matrix.so passdb=%s\nauth required %s/pam_set_items.so\naccount required %s/security/pam_permit.so\naccount optional %s/pam_relayers.so db=%s exclude=\n' \
+	"$wrapper_modules" "$T_TMP/pw.passdb" "$wrapper_modules" "$libdir" "$B" \
+	"$T_TMP/broken.tdb" > "$T_TMP/pw/relayers-pw"
+printf 'auth required %s/security/pam_deny.so\n' "$libdir" > "$T_TMP/pw/other"
+preload=libpam_wrapper.so
+if [ -n "${ASAN_RUNTIME:-}" ]; then preload="$ASAN_RUNTIME $preload"; fi
+out=$(LD_PRELOAD=$preload PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T_TMP/pw \
+	UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_RHOST=192.0.2.9 \
+	timeout 60 "$B/tests/damage-wrapper-log" relayers-pw 5 2>"$T_TMP/pw.err")
+t_expect "pam_wrapper: 5 logins succeed" "logins 5/5" "$out"
+t_expect "pam_wrapper: one repair line for 5 logins" 1 \
+	"$(grep -c 'run "vsmtprelay -f [^"]*broken.tdb check --repair"' "$T_TMP/pw.err")"
+
 timeout 3 "$B/mapgen" -f "$T_TMP/broken.tdb" -o "$T_TMP/map/broken" --watch 2>"$T_TMP/watch.err"
 t_expect "mapgen --watch on a damaged store: one message in 3 s" 1 \
 	"$(grep -c 'repair it with "vsmtprelay -f '"$T_TMP"'/broken.tdb check --repair"' "$T_TMP/watch.err")"
