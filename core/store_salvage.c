@@ -25,8 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "salvage_scan.h"
-#include "store_private.h"
+#include "salvage_private.h"
 #include "store_trust.h"
 
 /* tdb's lock offsets (lib/tdb/common/lock.c): the open lock, and the
@@ -34,34 +33,6 @@
  * whole-store lock lie above it. */
 #define OPEN_LOCK_OFFSET 0
 #define FIRST_WRITER_LOCK (SALVAGE_HEADER_SIZE - 4)
-
-struct image {
-	unsigned char *bytes;
-	size_t size;
-};
-
-/* One record chosen for the new store; key and value point into the
- * image it was read from. */
-struct pick {
-	uint32_t hash;		/* of the key: orders picks before the key does */
-	TDB_DATA key;
-	TDB_DATA value;
-};
-
-struct copy {
-	const struct salvage_record *rec;
-	TDB_DATA key;
-	TDB_DATA value;
-	int64_t order;
-};
-
-struct selection {
-	struct pick *picks;	/* sorted by the key's hash, then the key */
-	size_t count;
-	uint64_t entries;
-	bool marker;
-	uint64_t not_relay, stale, freed, damaged;
-};
 
 static double ms_since(const struct timespec *start)
 {
@@ -107,20 +78,18 @@ static bool read_image(int fd, struct image *img)
 	return true;
 }
 
-static int compare_keys(TDB_DATA a, TDB_DATA b)
+int salvage_compare_keys(TDB_DATA a, TDB_DATA b)
 {
 	if (a.dsize != b.dsize)
 		return a.dsize < b.dsize ? -1 : 1;
 	return memcmp(a.dptr, b.dptr, a.dsize);
 }
 
-/* Records are ordered by the hash of their key first: a million keys
- * sort without reading most of them (they lie all over the image). */
-static int compare_hashed(uint32_t ha, TDB_DATA a, uint32_t hb, TDB_DATA b)
+int salvage_compare_hashed(uint32_t ha, TDB_DATA a, uint32_t hb, TDB_DATA b)
 {
 	if (ha != hb)
 		return ha < hb ? -1 : 1;
-	return compare_keys(a, b);
+	return salvage_compare_keys(a, b);
 }
 
 /* A copy that may be kept when no copy of its key is current. */
@@ -134,8 +103,8 @@ static bool eligible(const struct salvage_record *rec)
 static int compare_copies(const void *pa, const void *pb)
 {
 	const struct copy *a = pa, *b = pb;
-	int by_key = compare_hashed(a->rec->full_hash, a->key, b->rec->full_hash,
-				    b->key);
+	int by_key = salvage_compare_hashed(a->rec->full_hash, a->key,
+					    b->rec->full_hash, b->key);
 
 	if (by_key != 0)
 		return by_key;
@@ -180,7 +149,7 @@ static void choose(struct copy *copies, size_t n, struct selection *sel)
 		const struct copy *best = &copies[i];
 
 		while (end < n && copies[end].rec->full_hash == best->rec->full_hash &&
-		       compare_keys(copies[end].key, best->key) == 0)
+		       salvage_compare_keys(copies[end].key, best->key) == 0)
 			end++;
 		if (best->rec->in_hash || eligible(best->rec)) {
 			sel->picks[sel->count++] = (struct pick){
@@ -264,8 +233,10 @@ static enum relay_status apply_difference(struct relay_store *fresh,
 		int cmp = i == was->count ? 1
 			  : j == now->count
 				  ? -1
-				  : compare_hashed(was->picks[i].hash, was->picks[i].key,
-						   now->picks[j].hash, now->picks[j].key);
+				  : salvage_compare_hashed(was->picks[i].hash,
+							   was->picks[i].key,
+							   now->picks[j].hash,
+							   now->picks[j].key);
 
 		if (cmp < 0) {
 			/* Gone meanwhile (deleted, expired); the marker stays. */
@@ -277,8 +248,8 @@ static enum relay_status apply_difference(struct relay_store *fresh,
 			i++;
 			continue;
 		}
-		if (cmp > 0 || compare_keys(was->picks[i].value,
-					    now->picks[j].value) != 0) {
+		if (cmp > 0 || salvage_compare_keys(was->picks[i].value,
+						    now->picks[j].value) != 0) {
 			enum relay_status status =
 				write_picks(fresh, &now->picks[j], 1, err);
 
@@ -352,16 +323,6 @@ static enum relay_status sync_directory(const char *path,
 	close(dir);
 	return RELAY_OK;
 }
-
-/* The old file as the salvage found it: open, checked, and read once. */
-struct old_store {
-	const char *path;
-	int fd;
-	struct stat st;
-	struct image image;
-	struct selection sel;
-	struct salvage_scan scan;	/* of image */
-};
 
 static enum relay_status open_old(struct old_store *old, struct relay_error *err)
 {
@@ -458,205 +419,6 @@ static bool image_unchanged(int fd, const struct image *img)
 	return same;
 }
 
-/* What writers do to a store while it is being salvaged is almost always
- * logins: new records and new times, never a record moved or removed.
- * That much is taken over here from the pages that changed, without
- * scanning and sorting the whole store again while writers wait:
- * RELAY_OK when done, RELAY_NOT_FOUND when the changes are of another
- * kind (a delete, an expire, a truncation) and the whole image must be
- * chosen from again. */
-#define PAGE 4096
-/* A record touching a changed page starts at most this far before it. */
-#define LOOKBACK (SALVAGE_RECORD_HEADER + 2 * SALVAGE_FIELD_MAX)
-
-static bool page_range_changed(const unsigned char *changed, size_t from,
-			       size_t to)
-{
-	for (size_t p = from / PAGE; p <= (to - 1) / PAGE; p++)
-		if (changed[p])
-			return true;
-	return false;
-}
-
-static size_t record_span(const struct salvage_record *rec)
-{
-	return SALVAGE_RECORD_HEADER + rec->key_len + rec->data_len;
-}
-
-/* The pick of key in sel (sorted by hash and key), or NULL. */
-static const struct pick *find_pick(const struct selection *sel, uint32_t hash,
-				    TDB_DATA key)
-{
-	size_t lo = 0, hi = sel->count;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int cmp = compare_hashed(sel->picks[mid].hash, sel->picks[mid].key,
-					 hash, key);
-
-		if (cmp == 0)
-			return &sel->picks[mid];
-		if (cmp < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-/* Every record the first scan found on a changed page must still be
- * there, whole, with the same key: only its time may differ. */
-static bool only_added_or_updated(const struct old_store *old,
-				  const struct image *now,
-				  const unsigned char *changed)
-{
-	for (size_t i = 0; i < old->scan.count; i++) {
-		const struct salvage_record *rec = &old->scan.records[i];
-		struct salvage_record again;
-
-		if (!page_range_changed(changed, rec->offset,
-					rec->offset + record_span(rec)))
-			continue;
-		if (!salvage_record_at(now->bytes, now->size, old->scan.convert,
-				       rec->offset, &again) ||
-		    again.key_len != rec->key_len ||
-		    memcmp(now->bytes + rec->offset + SALVAGE_RECORD_HEADER,
-			   old->image.bytes + rec->offset + SALVAGE_RECORD_HEADER,
-			   rec->key_len) != 0)
-			return false;
-	}
-	return true;
-}
-
-static enum relay_status take_record(const struct old_store *old,
-				     const struct image *now,
-				     const struct salvage_record *rec,
-				     struct relay_store *fresh,
-				     struct relay_salvage_report *report,
-				     struct relay_error *err)
-{
-	TDB_DATA key, value;
-	const struct pick *was;
-	int64_t order;
-
-	key.dptr = now->bytes + rec->offset + SALVAGE_RECORD_HEADER;
-	key.dsize = rec->key_len;
-	value.dptr = key.dptr + rec->key_len;
-	value.dsize = rec->data_len;
-	if (!store_record_admissible(key, value, &order) ||
-	    !salvage_chain_reaches(now->bytes, now->size, old->scan.convert,
-				   old->scan.hash_size, rec))
-		return RELAY_OK;	/* not current: an old copy */
-	was = find_pick(&old->sel, rec->full_hash, key);
-	if (was != NULL && compare_keys(was->value, value) == 0)
-		return RELAY_OK;
-	if (tdb_store(fresh->tdb, key, value, TDB_REPLACE) != 0)
-		return store_tdb_failure(fresh, err, "salvage: writing");
-	if (was == NULL) {
-		report->entries++;
-		report->records++;
-	}
-	return RELAY_OK;
-}
-
-/* The first read was not one instant: a record written while it went on
- * may have been read before its chain linked it, and so taken for an
- * old copy.  Those the chains reach now are current. */
-static enum relay_status take_newly_linked(const struct old_store *old,
-					   const struct image *now,
-					   const unsigned char *changed,
-					   struct relay_store *fresh,
-					   struct relay_salvage_report *report,
-					   struct relay_error *err)
-{
-	for (size_t i = 0; i < old->scan.count; i++) {
-		const struct salvage_record *rec = &old->scan.records[i];
-		enum relay_status status;
-
-		if (rec->in_hash || page_range_changed(changed, rec->offset,
-						       rec->offset + record_span(rec)))
-			continue;
-		status = take_record(old, now, rec, fresh, report, err);
-		if (status != RELAY_OK)
-			return status;
-	}
-	return RELAY_OK;
-}
-
-/* Writes into fresh every current record that touches a changed page
- * and differs from what was chosen before. */
-static enum relay_status take_changed_records(const struct old_store *old,
-					      const struct image *now,
-					      const unsigned char *changed,
-					      size_t pages,
-					      struct relay_store *fresh,
-					      struct relay_salvage_report *report,
-					      struct relay_error *err)
-{
-	size_t next = SALVAGE_HEADER_SIZE;	/* scanned up to here */
-
-	for (size_t p = 0; p < pages; p++) {
-		size_t from = p * PAGE > LOOKBACK ? p * PAGE - LOOKBACK : 0;
-		size_t to = (p + 1) * PAGE < now->size ? (p + 1) * PAGE : now->size;
-
-		if (!changed[p])
-			continue;
-		if (from < next)
-			from = next;
-		from = (from + 3) & ~(size_t)3;
-		/* Every header that starts before the page's end: its own
-		 * bytes may run into the next, unchanged page. */
-		for (size_t off = from; off < to; off += 4) {
-			struct salvage_record rec;
-			enum relay_status status;
-
-			if (!salvage_record_at(now->bytes, now->size,
-					       old->scan.convert, off, &rec) ||
-			    !page_range_changed(changed, off, off + record_span(&rec)))
-				continue;
-			status = take_record(old, now, &rec, fresh, report, err);
-			if (status != RELAY_OK)
-				return status;
-		}
-		next = to;
-	}
-	return RELAY_OK;
-}
-
-static enum relay_status catch_up(const struct old_store *old,
-				  const struct image *now,
-				  struct relay_store *fresh,
-				  struct relay_salvage_report *report,
-				  struct relay_error *err)
-{
-	size_t pages = (now->size + PAGE - 1) / PAGE;
-	unsigned char *changed;
-	enum relay_status status = RELAY_NOT_FOUND;
-
-	if (now->size < old->image.size || old->scan.hash_size == 0)
-		return RELAY_NOT_FOUND;
-	changed = calloc(pages + 1, 1);
-	if (changed == NULL)
-		return RELAY_NOT_FOUND;
-	for (size_t p = 0; p < pages; p++) {
-		size_t start = p * PAGE;
-		size_t end = start + PAGE < now->size ? start + PAGE : now->size;
-
-		changed[p] = end > old->image.size ||
-			     memcmp(now->bytes + start, old->image.bytes + start,
-				    end - start) != 0;
-	}
-	if (only_added_or_updated(old, now, changed)) {
-		status = take_changed_records(old, now, changed, pages, fresh,
-					      report, err);
-		if (status == RELAY_OK)
-			status = take_newly_linked(old, now, changed, fresh,
-						   report, err);
-	}
-	free(changed);
-	return status;
-}
-
 /* Under the writers' locks: catch up with what they wrote since the
  * first read, then rename the new store into place. */
 static enum relay_status swap_in(struct old_store *old, struct relay_store *fresh,
@@ -673,7 +435,7 @@ static enum relay_status swap_in(struct old_store *old, struct relay_store *fres
 		if (!read_image(old->fd, &again))
 			return store_fail(err, RELAY_FAILED, old->path,
 					  "cannot read: %s", strerror(errno));
-		status = catch_up(old, &again, fresh, report, err);
+		status = salvage_catch_up(old, &again, fresh, report, err);
 		if (status == RELAY_NOT_FOUND) {
 			report->rescanned = true;
 			status = select_records(old->path, &again, &now, NULL, err);
