@@ -218,10 +218,17 @@ static void follow_free_list(const unsigned char *image, size_t size,
 	while (off != 0 && chain_step_ok(size, off) && (*budget)-- > 0 &&
 	       word_at(image, off + 4 * REC_MAGIC, scan->convert) ==
 		       TDB_FREE_MAGIC) {
-		mark_free(scan, off + 1,
-			  SALVAGE_RECORD_HEADER - 1 +
-				  (uint64_t)word_at(image, off + 4 * REC_LEN,
-						    scan->convert));
+		uint64_t span = SALVAGE_RECORD_HEADER +
+				(uint64_t)word_at(image, off + 4 * REC_LEN,
+						  scan->convert);
+
+		/* tdb keeps a free record's tailer (its whole length, in its
+		 * last word) up to date; a length that disagrees is damage,
+		 * and would mark live records as free space. */
+		if (span < SALVAGE_RECORD_HEADER + 4 || !fits(size, off, span) ||
+		    word_at(image, off + span - 4, scan->convert) != span)
+			break;
+		mark_free(scan, off + 1, span - 1);
 		off = word_at(image, off + 4 * REC_NEXT, scan->convert);
 	}
 }
