@@ -324,33 +324,37 @@ static bool follow_chain(const unsigned char *image, size_t size,
 
 /* An empty bucket is trusted to be empty, so that a record it would
  * hold is taken for an old one (a writer killed before linking it, a
- * deleted copy), unless it lies in a run of empty buckets too long to be
- * chance at this table's fill: a zeroed page, say.  A run of r empty
- * buckets has chance (1 - fill)^r; below one in a million it is damage. */
+ * deleted copy), unless its page of the table looks wiped: disks fail,
+ * and pages get zeroed, a page at a time.  A page of n buckets at the
+ * table's fill holds about fill * n heads; one that should hold 20 or
+ * more and holds at most 2 (logins since may have written a few) is
+ * damage, odds of chance below one in a million. */
+#define WIPED_PAGE_EXPECTED 20.0
+#define WIPED_PAGE_MAX_HEADS 2
+
 static void trust_empty_buckets(const unsigned char *image,
 				struct salvage_scan *scan, unsigned char *sound)
 {
-	uint64_t used = 0, longest_plausible = 0;
-	double chance = 1.0, fill;
+	uint64_t used = 0;
+	double fill;
 
 	for (uint64_t h = 1; h <= scan->hash_size; h++)
 		used += word_at(image, FREELIST_TOP + 4 * h, scan->convert) != 0;
 	fill = (double)used / (double)scan->hash_size;
-	if (fill <= 0.0)
-		return;
-	while (chance >= 1e-6 && longest_plausible <= scan->hash_size) {
-		chance *= 1.0 - fill;
-		longest_plausible++;
-	}
 	for (uint64_t h = 1; h <= scan->hash_size;) {
-		uint64_t end = h;
+		uint64_t page = (FREELIST_TOP + 4 * h) / 4096, end = h, heads = 0;
 
 		while (end <= scan->hash_size &&
-		       word_at(image, FREELIST_TOP + 4 * end, scan->convert) == 0)
-			end++;
-		if (end > h && end - h < longest_plausible)
-			memset(sound + h, 1, end - h);
-		h = end > h ? end : h + 1;
+		       (FREELIST_TOP + 4 * end) / 4096 == page)
+			heads += word_at(image, FREELIST_TOP + 4 * end++,
+					 scan->convert) != 0;
+		if (fill * (double)(end - h) >= WIPED_PAGE_EXPECTED &&
+		    heads > WIPED_PAGE_MAX_HEADS)
+			for (uint64_t b = h; b < end; b++)
+				if (word_at(image, FREELIST_TOP + 4 * b,
+					    scan->convert) == 0)
+					sound[b] = 1;
+		h = end;
 	}
 }
 

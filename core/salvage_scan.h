@@ -17,8 +17,9 @@
  * use" magic (tdb_free merges it into its left neighbour).  A record
  * that its own chain, followed whole, does not reach is not current
  * either (a deleted copy, or one a killed writer never linked); one
- * whose chain breaks off, or is empty in a run of empty buckets too long
- * for chance (a zeroed page), is given the benefit of the doubt.
+ * whose chain breaks off, or is empty in a page of the table that looks
+ * wiped (too few heads for the table's fill), or in a table too sparse to
+ * tell, is given the benefit of the doubt.
  * Whatever lies in tdb's transaction recovery area (old
  * copies of changed blocks) is old, wherever the header says it is. */
 #ifndef RELAYERS_SALVAGE_SCAN_H
