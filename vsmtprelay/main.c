@@ -38,7 +38,7 @@ static void usage(FILE *out)
 		"    expire [n]       remove every old entry (or those older than n minutes)\n"
 		"    list [n]         show every old entry (or those older than n minutes)\n"
 		"    dump             show every entry, future-stamped ones included\n"
-		"    check [--repair] verify the store (and reclaim leaked space)\n"
+		"    check [--repair] verify the store (and salvage it if damaged)\n"
 		"\n"
 		"Old means not stamped in the future.  Output lines are\n"
 		"ADDRESS<TAB>SECONDS, the input format of makemap(8).\n"
