@@ -299,6 +299,38 @@ static void test_salvage_keeps_owner_mode_and_entries(void **state)
 	tdb_close(tdb);
 }
 
+/* A store made on a machine of the other byte order (TDB_CONVERT),
+ * its header zeroed: the records' own magic says the order. */
+static void test_foreign_byte_order(void **state)
+{
+	struct salvage_scan s;
+	struct tdb_context *tdb;
+	struct image img;
+
+	(void)state;
+	unlink(path);
+	tdb = tdb_open(path, HASH_SIZE, TDB_INCOMPATIBLE_HASH | TDB_CONVERT,
+		       O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_non_null(tdb);
+	assert_int_equal(tdb_store(tdb, text("relayers:store"), text("1"),
+				   TDB_INSERT), 0);
+	assert_int_equal(tdb_store(tdb, text("192.0.2.7"), text("1700000000"),
+				   TDB_INSERT), 0);
+	tdb_close(tdb);
+	img = read_store();
+	scan(&img, &s);
+	assert_true(s.convert);
+	assert_int_equal(s.count, 2);
+	assert_true(find(&img, &s, "192.0.2.7")->in_hash);
+	salvage_scan_free(&s);
+	memset(img.bytes, 0, SALVAGE_HEADER_SIZE);
+	scan(&img, &s);
+	assert_true(s.convert);
+	assert_int_equal(s.count, 2);
+	salvage_scan_free(&s);
+	free(img.bytes);
+}
+
 /* Nothing a relay store holds: refused, and the file left alone. */
 static void test_salvage_refuses_a_foreign_file(void **state)
 {
@@ -361,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_deleted_records),
 		cmocka_unit_test(test_truncated_and_junk),
 		cmocka_unit_test(test_admissible),
+		cmocka_unit_test(test_foreign_byte_order),
 		cmocka_unit_test(test_salvage_keeps_owner_mode_and_entries),
 		cmocka_unit_test(test_salvage_refuses_a_foreign_file),
 	};
