@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "stamp.h"
 #include "store_private.h"
@@ -68,6 +69,40 @@ static bool try_chainlock(void *arg)
 	return tdb_chainlock_nonblock(attempt->tdb, attempt->key) == 0;
 }
 
+bool store_still_in_place(struct relay_store *store)
+{
+	struct stat open_file, named;
+
+	return fstat(tdb_fd(store->tdb), &open_file) == 0 &&
+	       stat(store->path, &named) == 0 &&
+	       open_file.st_dev == named.st_dev &&
+	       open_file.st_ino == named.st_ino;
+}
+
+/* Takes key's chain lock, within the timeout, on the file that the path
+ * still names.  A repair swaps the store only while it holds every
+ * chain lock of the old file, so a writer that passes this check under
+ * its lock writes to the store in place, never to one already left. */
+static enum relay_status lock_current_chain(struct relay_store *store,
+					    TDB_DATA key,
+					    struct relay_error *err)
+{
+	struct chain_attempt attempt = { store->tdb, key };
+
+	if (!store_retry_bounded(store, try_chainlock, &attempt))
+		return store_fail(err, RELAY_BUSY, store->path,
+				  "store busy: no lock within %u ms",
+				  store->timeout_ms);
+	if (!store_still_in_place(store)) {
+		tdb_chainunlock(store->tdb, key);
+		store->replaced = true;
+		return store_fail(err, RELAY_BUSY, store->path,
+				  "store busy: it was replaced (repaired) while "
+				  "open; try again");
+	}
+	return RELAY_OK;
+}
+
 static enum relay_status put_guarded(struct relay_store *store,
 				     const struct relay_addr *addr,
 				     int64_t stamp, struct relay_error *err)
@@ -75,14 +110,10 @@ static enum relay_status put_guarded(struct relay_store *store,
 	char key_text[RELAY_ADDR_TEXT_MAX], value[RELAY_STAMP_TEXT_MAX];
 	TDB_DATA key = store_key(addr, key_text);
 	size_t len = relay_stamp_format(stamp, value);
-	enum relay_status status = RELAY_OK;
+	enum relay_status status = lock_current_chain(store, key, err);
 
-	struct chain_attempt attempt = { store->tdb, key };
-
-	if (!store_retry_bounded(store, try_chainlock, &attempt))
-		return store_fail(err, RELAY_BUSY, store->path,
-				  "store busy: no lock within %u ms",
-				  store->timeout_ms);
+	if (status != RELAY_OK)
+		return status;
 	if (tdb_store(store->tdb, key, store_text(value, len), TDB_REPLACE) != 0)
 		status = store_tdb_failure(store, err, "storing");
 	tdb_chainunlock(store->tdb, key);
@@ -113,9 +144,13 @@ enum relay_status relay_store_record(const char *path,
 		return RELAY_FAILED;
 	store->extra_tdb_flags = TDB_NOMMAP;
 	store_guard_begin(store);
-	status = store_open_guarded(store, options, err);
-	if (status == RELAY_OK)
-		status = put_guarded(store, addr, stamp, err);
+	for (int tries = 0; tries < 3; tries++) {
+		status = store_open_guarded(store, options, err);
+		if (status == RELAY_OK)
+			status = put_guarded(store, addr, stamp, err);
+		if (!store->replaced)
+			break;
+	}
 	store_guard_end(store);
 	relay_store_close(store);
 	return status;
@@ -137,10 +172,14 @@ enum relay_status relay_store_record_login(const char *path,
 		return RELAY_FAILED;
 	store->extra_tdb_flags = TDB_NOMMAP;
 	store_guard_begin(store);
-	status = store_open_guarded(store, options, err);
-	if (status == RELAY_OK)
-		status = store_login_guarded(store, addr, stamp, login, result,
-					     err);
+	for (int tries = 0; tries < 3; tries++) {
+		status = store_open_guarded(store, options, err);
+		if (status == RELAY_OK)
+			status = store_login_guarded(store, addr, stamp, login,
+						     result, err);
+		if (!store->replaced)
+			break;
+	}
 	store_guard_end(store);
 	relay_store_close(store);
 	return status;
@@ -177,11 +216,20 @@ enum relay_status relay_store_delete(struct relay_store *store,
 {
 	char key_text[RELAY_ADDR_TEXT_MAX];
 	TDB_DATA key = store_key(addr, key_text);
-	int deleted;
+	enum relay_status status = RELAY_OK;
+	int deleted = -1;
 
 	store_guard_begin(store);
-	deleted = tdb_delete(store->tdb, key);
+	/* A transaction holds the whole store, checked when it began. */
+	if (!store->in_transaction)
+		status = lock_current_chain(store, key, err);
+	if (status == RELAY_OK)
+		deleted = tdb_delete(store->tdb, key);
+	if (status == RELAY_OK && !store->in_transaction)
+		tdb_chainunlock(store->tdb, key);
 	store_guard_end(store);
+	if (status != RELAY_OK)
+		return status;
 	if (deleted == 0)
 		return RELAY_OK;
 	if (tdb_error(store->tdb) == TDB_ERR_NOEXIST)
@@ -210,6 +258,15 @@ enum relay_status relay_store_begin(struct relay_store *store,
 		guarded(store, tdb_transaction_start, "starting a transaction",
 			err);
 
+	/* The transaction's lock keeps a repair from swapping the store
+	 * until it ends; it must have begun on the store in place. */
+	if (status == RELAY_OK && !store_still_in_place(store)) {
+		tdb_transaction_cancel(store->tdb);
+		store->replaced = true;
+		return store_fail(err, RELAY_BUSY, store->path,
+				  "store busy: it was replaced (repaired) while "
+				  "open; try again");
+	}
 	store->in_transaction = status == RELAY_OK;
 	return status;
 }

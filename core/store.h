@@ -117,6 +117,40 @@ enum relay_status relay_store_check(struct relay_store *store,
 enum relay_status relay_store_repack(struct relay_store *store,
 				     struct relay_error *err);
 
+/* What a salvage found and kept (store_salvage.c). */
+struct relay_salvage_report {
+	uint64_t entries;	/* relay entries in the new store */
+	uint64_t records;	/* records written, the marker included */
+	bool marker;		/* the old store's marker was found */
+	uint64_t not_relay;	/* intact records a relay store may not hold */
+	uint64_t stale;		/* older copies of a key that was kept */
+	uint64_t freed;		/* copies in freed space: deleted records */
+	uint64_t damaged;	/* record headers whose lengths or hash fail */
+	bool reread;		/* writers changed the store meanwhile */
+	bool rescanned;		/* not only logins: the whole file again */
+	double read_ms;		/* reading and sorting, writers running */
+	double build_ms;	/* writing the new store, writers running */
+	double held_ms;		/* writers held off: final read and swap */
+};
+
+/* Reads every intact record of the store at path from the file itself,
+ * whatever the state of its header, hash table or free list, and puts a
+ * new store with what a relay store may hold (same owner, mode and
+ * marker) in its place by rename().  Writers are held off (tdb's open
+ * lock and every chain lock of the old file) only while the file is
+ * read again and the new one renamed; what they wrote since the first
+ * read is taken over.  A file that holds neither the marker nor any
+ * entry is left as it was: RELAY_FOREIGN. */
+enum relay_status relay_store_salvage(const char *path,
+				      const struct relay_store_options *options,
+				      struct relay_salvage_report *report,
+				      struct relay_error *err);
+
+/* The command that repairs the store at path, for messages that tell
+ * the admin what to run: vsmtprelay -f PATH check --repair. */
+const char *relay_store_repair_command(const char *path, char *buf,
+				       size_t size);
+
 const char *relay_status_name(enum relay_status status);
 
 /* The sysexits(3) code a command-line program exits with for status:

@@ -1,5 +1,6 @@
 /* Errors: one message for the admin that names the store and the cause,
  * and the status a program acts on. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -24,6 +25,7 @@ enum relay_status store_fail(struct relay_error *err, enum relay_status status,
 enum relay_status store_tdb_failure(struct relay_store *store,
 				    struct relay_error *err, const char *what)
 {
+	int saved = errno;	/* of the failed call, for the I/O case */
 	enum TDB_ERROR code = tdb_error(store->tdb);
 
 	if (code == TDB_ERR_LOCK || code == TDB_ERR_LOCK_TIMEOUT ||
@@ -34,6 +36,14 @@ enum relay_status store_tdb_failure(struct relay_store *store,
 	if (code == TDB_ERR_CORRUPT)
 		return store_fail(err, RELAY_FOREIGN, store->path,
 				  "%s: store is corrupt", what);
+	/* tdb says "I/O error" for an offset past the end of the file or a
+	 * length that wraps, i.e. a damaged header, chain or record; a
+	 * failing disk or a full one sets errno. */
+	if (code == TDB_ERR_IO && saved != EIO && saved != ENOSPC &&
+	    saved != EDQUOT)
+		return store_fail(err, RELAY_FOREIGN, store->path,
+				  "%s: store is corrupt (a record points outside "
+				  "the file)", what);
 	/* tdb sets no code when the disk is full (tdb_expand). */
 	if (code == TDB_SUCCESS)
 		return store_fail(err, RELAY_FAILED, store->path,
@@ -68,4 +78,10 @@ int relay_status_exit_code(enum relay_status status)
 	case RELAY_NOT_FOUND: return 1;
 	}
 	return 74;
+}
+
+const char *relay_store_repair_command(const char *path, char *buf, size_t size)
+{
+	snprintf(buf, size, "vsmtprelay -f %s check --repair", path);
+	return buf;
 }

@@ -2,6 +2,7 @@
  * seconds as value, and one marker record that says "relay store";
  * beside them the owner and account records (store_private.h), and
  * store_is_bookkeeping(), the one test of a valid one. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -239,4 +240,23 @@ bool store_is_bookkeeping(TDB_DATA key, TDB_DATA value)
 		return valid;
 	}
 	return false;
+}
+
+/* The one place that says what a relay store may hold: the marker, a
+ * relay entry, or a bookkeeping record (owner or account).  The salvage copies nothing else, so a kind of record
+ * added to the store must be added here too.  *order is what tells two
+ * copies of one key apart (the newer is kept): the stamp of an entry,
+ * INT64_MIN for records without one. */
+bool store_record_admissible(TDB_DATA key, TDB_DATA value, int64_t *order)
+{
+	struct relay_addr addr;
+
+	*order = INT64_MIN;
+	if (store_is_marker(key))
+		return value.dsize > 0 && value.dsize <= 16 &&
+		       relay_stamp_parse((const char *)value.dptr, value.dsize,
+					 order);
+	if (store_has_bookkeeping_prefix(key))
+		return store_is_bookkeeping(key, value);
+	return store_decode(key, value, &addr, order);
 }

@@ -102,6 +102,35 @@ static bool has_marker(struct relay_store *store)
 	return tdb_exists(store->tdb, store_marker_key()) == 1;
 }
 
+/* Makes an empty store with its marker at scratch->path, a name no one
+ * else uses (O_EXCL), mode 0600, and leaves it open in scratch->tdb.  A
+ * file tdb made before failing is removed. */
+enum relay_status store_create_scratch(struct relay_store *scratch,
+				       struct relay_error *err)
+{
+	scratch->tdb = open_tdb(scratch, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (scratch->tdb == NULL) {
+		int saved = errno;
+
+		/* tdb may have made the file before failing (a full disk). */
+		if (saved != EEXIST)
+			unlink(scratch->path);
+		return store_fail(err, saved == ENOENT ? RELAY_MISSING : RELAY_FAILED,
+				  scratch->path, "cannot create: %s", strerror(saved));
+	}
+	if (tdb_store(scratch->tdb, store_marker_key(),
+		      store_text(MARKER_VALUE, sizeof(MARKER_VALUE) - 1),
+		      TDB_INSERT) != 0) {
+		tdb_close(scratch->tdb);
+		scratch->tdb = NULL;
+		unlink(scratch->path);
+		return store_fail(err, RELAY_FAILED, scratch->path,
+				  "cannot create: writing the marker failed "
+				  "(is the disk full?)");
+	}
+	return RELAY_OK;
+}
+
 /* Builds a new store under a private name and links it into place, so
  * that the path never shows a store without its marker and an existing
  * file is never replaced. */
@@ -110,6 +139,7 @@ static enum relay_status create_store(struct relay_store *store,
 {
 	char tmp[PATH_MAX];
 	struct relay_store scratch = *store;
+	enum relay_status status;
 	int linked;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.new.%ld", store->path,
@@ -117,24 +147,14 @@ static enum relay_status create_store(struct relay_store *store,
 		return store_fail(err, RELAY_FAILED, store->path, "path too long");
 	unlink(tmp);	/* a leftover of this pid's crash, never a store */
 	scratch.path = tmp;
-	scratch.tdb = open_tdb(&scratch, O_RDWR | O_CREAT | O_EXCL, 0600);
-	if (scratch.tdb == NULL) {
-		int saved = errno;
+	status = store_create_scratch(&scratch, err);
+	if (status != RELAY_OK) {
+		/* Name the store, not the scratch file. */
+		char why[sizeof(err->text)];
+		const char *cause = strstr(err->text, "cannot create");
 
-		/* tdb may have made the file before failing (a full disk). */
-		if (saved != EEXIST)
-			unlink(tmp);
-		return store_fail(err, saved == ENOENT ? RELAY_MISSING : RELAY_FAILED,
-				  store->path, "cannot create: %s", strerror(saved));
-	}
-	if (tdb_store(scratch.tdb, store_marker_key(),
-		      store_text(MARKER_VALUE, sizeof(MARKER_VALUE) - 1),
-		      TDB_INSERT) != 0) {
-		tdb_close(scratch.tdb);
-		unlink(tmp);
-		return store_fail(err, RELAY_FAILED, store->path,
-				  "cannot create: writing the marker failed "
-				  "(is the disk full?)");
+		snprintf(why, sizeof(why), "%s", cause ? cause : err->text);
+		return store_fail(err, status, store->path, "%s", why);
 	}
 	tdb_close(scratch.tdb);
 	linked = link(tmp, store->path);
@@ -164,8 +184,10 @@ static enum relay_status attach(struct relay_store *store, int access,
 	if (store->tdb == NULL) {
 		/* tdb's words for a header it cannot use: bad magic or
 		 * version (EIO), a hash table past the end (EINVAL), an
-		 * unknown layout (ENOSYS). */
-		if (errno == EIO || errno == EINVAL || errno == ENOSYS)
+		 * unknown layout (ENOSYS), a header cut short (no
+		 * errno at all). */
+		if (errno == EIO || errno == EINVAL || errno == ENOSYS ||
+		    errno == 0)
 			return store_fail(err, RELAY_FOREIGN, store->path,
 					  "not a valid tdb file (truncated or "
 					  "corrupt); left untouched");
@@ -174,9 +196,11 @@ static enum relay_status attach(struct relay_store *store, int access,
 	}
 	/* The file opened must be the one inspected, not a swapped one. */
 	if (fstat(tdb_fd(store->tdb), &st) != 0 ||
-	    st.st_dev != inspected->st_dev || st.st_ino != inspected->st_ino)
+	    st.st_dev != inspected->st_dev || st.st_ino != inspected->st_ino) {
+		store->replaced = true;
 		return store_fail(err, RELAY_INSECURE, store->path,
 				  "file was replaced while opening");
+	}
 	tdb_setalarm_sigptr(store->tdb, &store->timer.expired);
 	if (!has_marker(store)) {
 		enum TDB_ERROR code = tdb_error(store->tdb);
@@ -215,27 +239,41 @@ static enum relay_status inspect_for(const struct relay_store_options *options,
 	return status;
 }
 
+/* A repair renames a new store into place (see store_salvage.c): an
+ * open that raced with it checks the new file from the start. */
+#define REPLACED_RETRIES 3
+
 enum relay_status store_open_guarded(struct relay_store *store,
 				      const struct relay_store_options *options,
 				      struct relay_error *err)
 {
-	struct stat st;
-	int access, fd = -1;
-	enum relay_status status = inspect_for(options, store->path, &access,
-					       &fd, &st, err);
+	enum relay_status status;
+	int tries = 0;
 
-	if (status == RELAY_MISSING && options->create && !options->read_only) {
-		status = create_store(store, err);
+	do {
+		struct stat st;
+		int access, fd = -1;
+
+		if (store->tdb != NULL)
+			tdb_close(store->tdb);
+		store->tdb = NULL;
+		store->replaced = false;
+		status = inspect_for(options, store->path, &access, &fd, &st, err);
+		if (status == RELAY_MISSING && options->create &&
+		    !options->read_only) {
+			status = create_store(store, err);
+			if (status == RELAY_OK)
+				status = inspect_for(options, store->path, &access,
+						     &fd, &st, err);
+		}
 		if (status == RELAY_OK)
-			status = inspect_for(options, store->path, &access, &fd,
-					     &st, err);
-	}
-	if (status == RELAY_OK)
-		status = attach(store, access, fd, &st, err);
-	/* Closing drops every fcntl lock this process has on the file; tdb
-	 * holds none between calls, and its open lock is released. */
-	if (fd >= 0)
-		close(fd);
+			status = attach(store, access, fd, &st, err);
+		/* Closing drops every fcntl lock this process has on the
+		 * file; tdb holds none between calls, and its open lock is
+		 * released. */
+		if (fd >= 0)
+			close(fd);
+	} while (status != RELAY_OK && store->replaced &&
+		 ++tries < REPLACED_RETRIES);
 	return status;
 }
-

@@ -52,6 +52,17 @@ static enum relay_status lock_all(struct relay_store *store,
 		return store_fail(err, RELAY_BUSY, store->path,
 				  "store busy: no lock within %u ms",
 				  store->timeout_ms);
+	/* As lock_current_chain() in store.c: a repair swaps the store only
+	 * while it holds every chain, so a set taken on the file the path
+	 * still names writes to the store in place.  A transaction was
+	 * checked when it began. */
+	if (!store->in_transaction && !store_still_in_place(store)) {
+		unlock_held(set);
+		store->replaced = true;
+		return store_fail(err, RELAY_BUSY, store->path,
+				  "store busy: it was replaced (repaired) while "
+				  "open; try again");
+	}
 	return RELAY_OK;
 }
 

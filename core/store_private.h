@@ -32,6 +32,9 @@ struct relay_store {
 	struct relay_lock_timer timer;
 	bool in_transaction;
 	bool unlocked;		/* opened read-only: tdb takes no locks */
+	/* The path names another file than the one open (a repair put a
+	 * new store in place): reopen and try again. */
+	bool replaced;
 	void (*log)(void *context, const char *message);
 	void *log_context;
 };
@@ -48,6 +51,10 @@ enum relay_status store_parse_value(TDB_DATA value, int64_t *stamp);
  * a foreign writer left). */
 bool store_decode(TDB_DATA key, TDB_DATA value, struct relay_addr *addr,
 		  int64_t *stamp);
+/* Whether key and value form a record a relay store may hold (today the
+ * marker or an entry); *order ranks two copies of one key, newer higher.
+ * The salvage keeps only what this accepts. */
+bool store_record_admissible(TDB_DATA key, TDB_DATA value, int64_t *order);
 
 /* --- bookkeeping records (store_format.c, see bookkeeping.h) ---
  * Who opened each address, and each account's recent addresses for the
@@ -141,5 +148,12 @@ enum relay_status store_login_guarded(struct relay_store *store,
 enum relay_status store_open_guarded(struct relay_store *store,
 				     const struct relay_store_options *options,
 				     struct relay_error *err);
+/* A new store with its marker, at scratch->path, which must not exist;
+ * left open in scratch->tdb.  Used for creating and for salvaging. */
+enum relay_status store_create_scratch(struct relay_store *scratch,
+				       struct relay_error *err);
+/* Whether store->path still names the file open; false after a repair
+ * replaced it. */
+bool store_still_in_place(struct relay_store *store);
 
 #endif

@@ -1,6 +1,7 @@
 #include "watch.h"
 
 #include <stdbool.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,24 @@ static void recovered(struct watch *w)
 	w->last_error[0] = '\0';
 }
 
+/* A damaged store stays damaged until someone repairs it: the message
+ * names the command that does. */
+static void report_store_failure(struct watch *w, const char *text,
+				 bool damaged)
+{
+	char line[sizeof(w->last_error)], command[PATH_MAX + 64];
+
+	if (!damaged) {
+		report_failure(w, text);
+		return;
+	}
+	relay_store_repair_command(w->options->store_path, command,
+				   sizeof(command));
+	snprintf(line, sizeof(line), "%.400s; repair it with \"%.300s\"", text,
+		 command);
+	report_failure(w, line);
+}
+
 static void close_store(struct watch *w)
 {
 	relay_store_close(w->store);
@@ -145,7 +164,7 @@ static bool open_store(struct watch *w)
 	}
 	if (relay_store_open(w->options->store_path, &so, &w->store, &err) !=
 	    RELAY_OK) {
-		report_failure(w, err.text);
+		report_store_failure(w, err.text, err.status == RELAY_FOREIGN);
 		return false;
 	}
 	return true;
@@ -190,7 +209,9 @@ static void full_export(struct watch *w)
 	reset_diff(w);
 	if (export_run(w->store, &w->full_options, &result, &failure) != 0) {
 		if (!mapgen_stop_pending())
-			report_failure(w, failure.text);
+			report_store_failure(w, failure.text,
+					     failure.exit_code ==
+						     relay_status_exit_code(RELAY_FOREIGN));
 		return;
 	}
 	w->exported_seqnum = seqnum;

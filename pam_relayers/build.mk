@@ -4,10 +4,12 @@ PAM_MODULE_OBJS := $(call objects_of,$(wildcard pam_relayers/*.c))
 PROGRAMS += $(PAM_MODULE)
 INSTALLS += install-pam-module
 
-$(PAM_MODULE): $(PAM_MODULE_OBJS) $(CORE_LIB) pam_relayers/pam_relayers.map
+# Relinked when this file changes: -z nodelete is part of the module.
+$(PAM_MODULE): $(PAM_MODULE_OBJS) $(CORE_LIB) pam_relayers/pam_relayers.map \
+		pam_relayers/build.mk
 	$(CC) -shared $(ALL_CFLAGS) $(ALL_LDFLAGS) \
 		-Wl,--version-script=pam_relayers/pam_relayers.map \
-		-Wl,--no-undefined -o $@ $(PAM_MODULE_OBJS) $(CORE_LIB) \
+		-Wl,--no-undefined -Wl,-z,nodelete -o $@ $(PAM_MODULE_OBJS) $(CORE_LIB) \
 		$(TDB_LIBS) $(PAM_LIBS)
 
 .PHONY: install-pam-module

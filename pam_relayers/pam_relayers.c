@@ -28,11 +28,61 @@ static void complain_to_syslog(void *context, const char *problem)
 	pam_syslog(context, LOG_ERR, "%s", problem);
 }
 
+/* tdb's own diagnostics, held until the outcome is known: a damaged
+ * store makes tdb complain on every login, and those lines must not
+ * flood syslog either. */
+struct tdb_messages {
+	pam_handle_t *pamh;
+	char first[RELAY_ESCAPE_TEXT_MAX];
+	unsigned count;
+};
+
 static void tdb_to_syslog(void *context, const char *message)
 {
-	char shown[RELAY_ESCAPE_TEXT_MAX];
+	struct tdb_messages *held = context;
 
-	pam_syslog(context, LOG_ERR, "tdb: %s", relay_escape_str(message, shown));
+	if (held->count++ == 0)
+		relay_escape_str(message, held->first);
+}
+
+static void flush_tdb_messages(const struct tdb_messages *held)
+{
+	if (held->count == 1)
+		pam_syslog(held->pamh, LOG_ERR, "tdb: %s", held->first);
+	else if (held->count > 1)
+		pam_syslog(held->pamh, LOG_ERR, "tdb: %s (and %u more)",
+			   held->first, held->count - 1);
+}
+
+/* A damaged store fails every login's write until someone repairs it:
+ * say so, with the command that does, at most once a minute per
+ * process.  The module is linked with -z nodelete (build.mk): libpam
+ * dlcloses it at pam_end, and without that this time would be forgotten
+ * after every login. */
+#define DAMAGE_LOG_INTERVAL_S 60
+
+static time_t damage_logged_at;
+static bool damage_logged;
+
+static void report_damaged_store(pam_handle_t *pamh,
+				 const struct module_options *opt,
+				 const struct relay_error *err)
+{
+	/* The path is the admin's own db= option, and err->text names it
+	 * as it is too: not client input. */
+	char command[4200];
+	time_t now = time(NULL);
+
+	if (damage_logged && now >= damage_logged_at &&
+	    now - damage_logged_at < DAMAGE_LOG_INTERVAL_S)
+		return;
+	damage_logged = true;
+	damage_logged_at = now;
+	relay_store_repair_command(opt->store_path, command, sizeof(command));
+	pam_syslog(pamh, LOG_ERR,
+		   "%s; logins are not recorded until it is repaired: run "
+		   "\"%s\" (said at most once a minute)",
+		   err->text, command);
 }
 
 static const char *item_text(pam_handle_t *pamh, int type)
@@ -96,10 +146,11 @@ static void warn_refusal(pam_handle_t *pamh, const struct module_options *opt,
 static void record_login(pam_handle_t *pamh, int argc, const char **argv)
 {
 	struct module_options opt;
+	struct tdb_messages held = { .pamh = pamh };
 	struct relay_store_options store_opt = {
 		.create = true,
 		.log = tdb_to_syslog,
-		.log_context = pamh,
+		.log_context = &held,
 	};
 	struct relay_addr addr;
 	struct relay_error err;
@@ -126,11 +177,17 @@ static void record_login(pam_handle_t *pamh, int argc, const char **argv)
 	if (relay_store_record_login(opt.store_path, &store_opt, &addr,
 				     time(NULL), &login, &result,
 				     &err) != RELAY_OK) {
+		if (err.status == RELAY_FOREIGN) {
+			report_damaged_store(pamh, &opt, &err);
+			return;
+		}
+		flush_tdb_messages(&held);
 		pam_syslog(pamh, LOG_ERR,
 			   "%s not recorded for user \"%s\" (service %s): %s",
 			   text, user, service, err.text);
 		return;
 	}
+	flush_tdb_messages(&held);
 	if (result.outcome == RELAY_LOGIN_REFUSED) {
 		if (result.warn)
 			warn_refusal(pamh, &opt, text, user, service, &result);

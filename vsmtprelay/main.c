@@ -42,7 +42,7 @@ static void usage(FILE *out)
 		"    expire [n]       remove every old entry (or those older than n minutes)\n"
 		"    list [n]         show every old entry (or those older than n minutes)\n"
 		"    dump             show every entry, future-stamped ones included\n"
-		"    check [--repair] verify the store (and reclaim leaked space)\n"
+		"    check [--repair] verify the store (and salvage it if damaged)\n"
 		"    refresh [opts]   restamp every client Dovecot says is logged in\n"
 		"    who [ip...]      show each entry with the user and service that opened it\n"
 		"    revoke user      remove every address that user opened\n"

@@ -8,6 +8,7 @@
 #include "arguments.h"
 #include "cli_store.h"
 #include "commands.h"
+#include "repair.h"
 #include "snapshot.h"
 #include "stamp.h"
 
@@ -94,17 +95,13 @@ int cmd_dump(const char *path, int argc, char **argv)
 	return print_selection(path, &sel);
 }
 
-static int repair(struct relay_store *store, const char *path)
+void check_print_ok(const char *path, uint64_t entries, uint64_t bad)
 {
-	uint64_t entries, bad;
-	struct relay_error err;
-
-	if (relay_store_repack(store, &err) != RELAY_OK ||
-	    relay_store_check(store, &entries, &bad, &err) != RELAY_OK)
-		return cli_store_error(&err);
-	printf("%s: repaired; %llu entries kept\n", path,
-	       (unsigned long long)entries);
-	return 0;
+	printf("%s: ok, %llu entries", path, (unsigned long long)entries);
+	if (bad > 0)
+		printf(", %llu records that are not relay entries",
+		       (unsigned long long)bad);
+	putchar('\n');
 }
 
 int cmd_check(const char *path, int argc, char **argv)
@@ -119,18 +116,13 @@ int cmd_check(const char *path, int argc, char **argv)
 		fprintf(stderr, "vsmtprelay: check takes only --repair\n");
 		return EXIT_USAGE;
 	}
-	store = cli_store_open(path, want_repair ? CLI_WRITE : CLI_READ, &code);
+	if (want_repair)
+		return check_repair(path);
+	store = cli_store_open(path, CLI_READ, &code);
 	if (store == NULL)
 		return code;
 	if (relay_store_check(store, &entries, &bad, &err) == RELAY_OK) {
-		printf("%s: ok, %llu entries", path, (unsigned long long)entries);
-		if (bad > 0)
-			printf(", %llu records that are not relay entries",
-			       (unsigned long long)bad);
-		putchar('\n');
-	} else if (want_repair && err.status == RELAY_FOREIGN) {
-		fprintf(stderr, "vsmtprelay: %s; repairing\n", err.text);
-		code = repair(store, path);
+		check_print_ok(path, entries, bad);
 	} else {
 		code = cli_store_error(&err);
 		fprintf(stderr, "vsmtprelay: run \"vsmtprelay check --repair\" "
