@@ -99,6 +99,12 @@ printf 'XXXX' | dd of="$T_TMP/cron.tdb" bs=1 seek=200 conv=notrunc 2>/dev/null
 t_expect_match "cron line: a damaged store is repaired" "repaired: kept [0-9]+ entries" \
 	"$(cron "$T_TMP/cron.tdb" 2>/dev/null)"
 t_expect_status "cron line: the repaired store passes check" 0 "$V" -f "$T_TMP/cron.tdb" check
+# The template's 20 real logins left owner records: a repair keeps them,
+# so who and revoke still know which account opened each address.
+owned() { "$V" -f "$1" who | awk -F'\t' '$3 != "-"' | sort; }
+t_expect_match "the template has owned entries" '^20$' "$(owned "$TEMPLATE" | wc -l)"
+t_expect "a repair keeps who opened each address" "$(owned "$TEMPLATE")" \
+	"$(owned "$T_TMP/cron.tdb")"
 head -c 100000 /dev/urandom > "$T_TMP/cron.tdb"; chmod 600 "$T_TMP/cron.tdb"
 sum=$(cksum < "$T_TMP/cron.tdb")
 t_expect_status "cron line: a file beyond repair fails (65)" 65 cron "$T_TMP/cron.tdb"
