@@ -165,8 +165,14 @@ for page in vsmtprelay mapgen pam_relayers; do
 done
 
 # The cron file: a conffile, the example's text, and a job that runs.
-t_expect "/etc/cron.d/relayers is a conffile" /etc/cron.d/relayers \
-	"$(dpkg-query -W -f='${Conffiles}' libpam-relayers | awk '{ print $1 }')"
+conffiles=$(dpkg-query -W -f='${Conffiles}' libpam-relayers | awk '{ print $1 }')
+for cron_file in /etc/cron.d/relayers /etc/cron.d/relayers-repair; do
+	if printf '%s\n' "$conffiles" | grep -qx "$cron_file"; then
+		t_ok "$cron_file is a conffile"
+	else
+		t_fail "$cron_file is a conffile" "conffiles: $conffiles"
+	fi
+done
 if cmp -s "$ROOT/examples/cron.d/relayers" /etc/cron.d/relayers; then
 	t_ok "/etc/cron.d/relayers is examples/cron.d/relayers"
 else t_fail "/etc/cron.d/relayers is examples/cron.d/relayers"; fi
@@ -248,6 +254,8 @@ t_expect "purge deletes /var/lib/relayers and the store" no \
 	"$([ -e /var/lib/relayers ] && echo yes || echo no)"
 t_expect "purge deletes /etc/cron.d/relayers" no \
 	"$([ -e /etc/cron.d/relayers ] && echo yes || echo no)"
+t_expect "purge deletes /etc/cron.d/relayers-repair" no \
+	"$([ -e /etc/cron.d/relayers-repair ] && echo yes || echo no)"
 t_expect "purge deletes the map the watcher made, and its state" no \
 	"$([ -e /etc/mail/relayers.db ] || [ -e /var/lib/relayers-mapgen ] && echo yes || echo no)"
 for unit in $units; do
