@@ -120,7 +120,15 @@ int shipper_parse_options(int argc, char **argv, struct shipper_options *out)
 		switch (ch) {
 		case 'f': out->store_path = optarg; break;
 		case 'v': out->verbose = true; break;
-		case OPT_REDIS: out->target.address = optarg; break;
+		case OPT_REDIS: {
+			char host[256];
+			int port;
+
+			if (!redis_parse_address(optarg, host, sizeof(host), &port))
+				return usage_error("--redis takes HOST:PORT, not", optarg);
+			out->target.address = optarg;
+			break;
+		}
 		case OPT_SENTINEL: out->target.sentinels = optarg; break;
 		case OPT_MASTER:
 			if (!plain_name(optarg, 128, false))

@@ -165,7 +165,15 @@ static int take_long_option(int opt, const char *arg,
 					   arg);
 		out->request_timeout = (unsigned)n;
 		return -1;
-	case OPT_REDIS: out->redis = arg; return -1;
+	case OPT_REDIS: {
+		char host[256];
+		int port;
+
+		if (!redis_parse_address(arg, host, sizeof(host), &port))
+			return usage_error("--redis takes HOST:PORT, not", arg);
+		out->redis = arg;
+		return -1;
+	}
 	case OPT_SENTINEL: out->redis_sentinels = arg; return -1;
 	case OPT_MASTER: out->redis_master = arg; return -1;
 	case OPT_PASSWORD: out->redis_password_file = arg; return -1;
