@@ -8,6 +8,8 @@
 #
 # POSTFIX_ROOT  Postfix unpacked from Debian's package
 . "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/sendmail.sh"
+. "$(dirname "$0")/../lib/socketmap.sh"
 T_SUITE=${T_SUITE_NAME:-redis}
 
 D=$RELAYERS_BUILD/relayersd
@@ -153,8 +155,12 @@ ship() { # N: host N's shipper, through the Sentinel
 		--redis-password-file "$R/shipper.pw"
 }
 for h in 1 2 3; do ship $h; done
-mkdir -m 0755 "$T_TMP/mta"
-A=$T_TMP/mta/a.sock B=$T_TMP/mta/b.sock
+# sendmail refuses a socket below /tmp: the MTAs' sockets go where it
+# trusts them (tests/lib/socketmap.sh), postmap's too.
+MTA=$(socketmap_private_dir) || { t_fail "a private socket directory"; t_done; exit 1; }
+remove_mta_dir() { rm -rf "$MTA"; }
+t_at_exit remove_mta_dir
+A=$MTA/a.sock B=$MTA/b.sock
 mta() { # NAME SOCKET ARGS...
 	local name=$1 sock=$2; shift 2
 	spawn "$name" "$D" -v --max-age 30 --listen "unix:$sock" \
@@ -189,6 +195,20 @@ t_expect "the key is a hash with one field per host" "pop1" \
 ttl=$(admin "$PP" ttl relayers:192.0.2.1)
 [ "$ttl" -gt 1700 ] && [ "$ttl" -le 1800 ] && t_ok "its TTL is the relay window ($ttl s of 1800)" ||
 	t_fail "the TTL is the window" "$ttl"
+
+# --- the real sendmail: check_rcpt under -bt through relayersd A -------------
+DENIED='$# error $@ 5.7.1 $: "550 Relaying denied"'
+DEFERRED='$# error $@ 4.3.0 $: "451 Relay check temporarily unavailable, try again later"'
+SM=$T_TMP/sm
+sendmail_write_mc "$SM" "$(sendmail_free_port)" "local:$A"
+if sendmail_build_cf "$SM/test.mc" "$SM/test.cf"; then
+	t_expect "sendmail -bt: host 1's login relays through Redis" '$# OK' \
+		"$(sendmail_check_rcpt "$SM/test.cf" 192.0.2.2 "$(date +%s)" '<someone@remote.example>')"
+	t_expect "sendmail -bt: a client never recorded anywhere gets 550" "$DENIED" \
+		"$(sendmail_check_rcpt "$SM/test.cf" $NEVER "$(date +%s)" '<someone@remote.example>')"
+else
+	t_fail "m4 builds sendmail's .cf with the socket map"
+fi
 
 # --- several hosts, one address: the newest stamp wins, deletes are per host --
 "$V" -f "$T_TMP/h2/s.tdb" add 192.0.2.1 $((now - 600)) >/dev/null
@@ -274,26 +294,31 @@ t_expect_match "the shippers logged the outage and the recovery" 'again after' \
 
 # --- wrong password, unreachable, garbage -------------------------------------
 alive() { kill -0 "$(pid_of "$1")" 2>/dev/null; }
-mta bad1 "$T_TMP/mta/bad1.sock" --redis "127.0.0.1:$RP" --redis-password-file "$R/wrong.pw"
-t_expect_match "a wrong password: TEMP" '^75 ' "$(pq "$T_TMP/mta/bad1.sock" 198.51.100.1)"
+mta bad1 "$MTA/bad1.sock" --redis "127.0.0.1:$RP" --redis-password-file "$R/wrong.pw"
+t_expect_match "a wrong password: TEMP" '^75 ' "$(pq "$MTA/bad1.sock" 198.51.100.1)"
 t_expect_match "and a clear log line" 'AUTH refused' "$(cat "$T_TMP/bad1.log")"
 alive bad1 && t_ok "and no crash" || t_fail "wrong password: still running"
+sendmail_write_mc "$SM/bad" "$(sendmail_free_port)" "local:$MTA/bad1.sock"
+sendmail_build_cf "$SM/bad/test.mc" "$SM/bad/test.cf"
+t_expect "sendmail -bt: the wrong password defers a recorded client (451), never 550" \
+	"$DEFERRED" "$(sendmail_check_rcpt "$SM/bad/test.cf" 198.51.100.1 "$(date +%s)" \
+		'<someone@remote.example>')"
 DEAD=$(free_port)
-mta bad2 "$T_TMP/mta/bad2.sock" --redis "127.0.0.1:$DEAD"
-t_expect_match "Redis unreachable: TEMP" '^75 ' "$(pq "$T_TMP/mta/bad2.sock" 198.51.100.1)"
+mta bad2 "$MTA/bad2.sock" --redis "127.0.0.1:$DEAD"
+t_expect_match "Redis unreachable: TEMP" '^75 ' "$(pq "$MTA/bad2.sock" 198.51.100.1)"
 t_expect_match "and a clear log line" "127.0.0.1:$DEAD: Connection refused" "$(cat "$T_TMP/bad2.log")"
 alive bad2 && t_ok "and no crash" || t_fail "unreachable: still running"
 spawn junk python3 "$HERE/garbage.py"
 wait_for 5000 test -s "$T_TMP/junk.log"
 JP=$(head -n 1 "$T_TMP/junk.log")
-mta bad3 "$T_TMP/mta/bad3.sock" --redis "127.0.0.1:$JP"
+mta bad3 "$MTA/bad3.sock" --redis "127.0.0.1:$JP"
 t_expect_match "a server answering garbage (a mock listener): TEMP" '^75 ' \
-	"$(pq "$T_TMP/mta/bad3.sock" 198.51.100.1)"
+	"$(pq "$MTA/bad3.sock" 198.51.100.1)"
 t_expect_match "and a clear log line" 'redis 127.0.0.1:'"$JP"': .*([Pp]rotocol|AUTH|reply)' \
 	"$(cat "$T_TMP/bad3.log")"
 alive bad3 && t_ok "and no crash" || t_fail "garbage: still running"
 t_expect_status "a password file others can read is refused at start" 78 \
-	"$D" --redis "127.0.0.1:$RP" --redis-password-file "$R/open.pw" --listen "unix:$T_TMP/mta/x.sock"
+	"$D" --redis "127.0.0.1:$RP" --redis-password-file "$R/open.pw" --listen "unix:$MTA/x.sock"
 t_expect_match "saying why" 'lets others read it' "$T_ERR"
 t_expect_status "so is the shipper's" 78 \
 	"$SH" -f "$T_TMP/h1/s.tdb" --redis "127.0.0.1:$RP" --redis-password-file "$R/open.pw"
@@ -301,7 +326,7 @@ t_expect_status "no password on the command line: a word after --redis-password 
 	"$SH" --redis "127.0.0.1:$RP" --redis-password secret
 t_expect_match "which must exist" 'password file secret: No such file' "$T_ERR"
 t_expect_status "a --redis without a port is a usage error (relayersd)" 64 \
-	"$D" --redis "no-port-here" --listen "unix:$T_TMP/mta/x.sock"
+	"$D" --redis "no-port-here" --listen "unix:$MTA/x.sock"
 t_expect_status "and for the shipper" 64 "$SH" --redis "127.0.0.1:99999"
 t_expect "relayersd A lived through all of it" 0 "$(alive mtaA; echo $?)"
 t_done
