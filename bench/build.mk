@@ -52,5 +52,5 @@ $(BENCH_MAPGEN_LAG): $(BENCH_MAPGEN_LAG_OBJS) $(CORE_LIB)
 check-bench-builds: $(BENCH_PROGRAMS)
 	@echo "bench: programs built (figures come from make bench)"
 
-bench-run: $(BENCH_PROGRAMS) $(PAM_MODULE) $(VSMTPRELAY) $(RELAYERSD) $(MAPGEN)
+bench-run: $(BENCH_PROGRAMS) $(PAM_MODULE) $(VSMTPRELAY) $(RELAYERSD) $(MAPGEN) $(SHIPPER)
 	RELAYERS_BUILD=$(BUILD) bench/run.sh
