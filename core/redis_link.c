@@ -107,6 +107,10 @@ done:
 const char *redis_reply_fault(redisContext *c, const redisReply *reply,
 			      int wanted_type)
 {
+	/* A blocking context reports its timeout as EAGAIN's text. */
+	if (reply == NULL && c->err == REDIS_ERR_IO &&
+	    strcmp(c->errstr, strerror(EAGAIN)) == 0)
+		return "no answer within the timeout";
 	if (reply == NULL)
 		return c->errstr[0] != '\0' ? c->errstr : "no reply";
 	if (reply->type == REDIS_REPLY_ERROR)
@@ -193,7 +197,7 @@ static bool authenticate(redisContext *c, const struct redis_credentials *cred,
 		r = redisCommand(c, "AUTH %s", cred->password);
 	fault = redis_reply_fault(c, r, REDIS_REPLY_STATUS);
 	if (fault != NULL)
-		snprintf(why, whylen, "redis %s: AUTH refused: %s", where, fault);
+		snprintf(why, whylen, "redis %s: AUTH: %s", where, fault);
 	freeReplyObject(r);
 	return fault == NULL;
 }

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "stamp.h"
 
@@ -12,13 +13,23 @@ void redis_view_reset(struct redis_view *view)
 	view->retry_ms = 0;
 }
 
-static enum relay_status failed(struct redis_view *view, uint64_t now_ms,
-				const char *text, const char **reason)
+/* The server's clock (server.c), read again: the failure itself may
+ * have taken a timeout, and the pause counts from its end. */
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static enum relay_status failed(struct redis_view *view, const char *text,
+				const char **reason)
 {
 	rd_fault_report(&view->log, text);
 	redisFree(view->c);
 	view->c = NULL;
-	view->retry_ms = now_ms + REDIS_VIEW_RETRY_MS;
+	view->retry_ms = mono_ms() + REDIS_VIEW_RETRY_MS;
 	*reason = "relay view in Redis unavailable";
 	return RELAY_FAILED;
 }
@@ -57,7 +68,7 @@ enum relay_status redis_view_get(struct redis_view *view,
 	if (view->c == NULL) {
 		view->c = redis_link_open(&view->target, &view->cred, why, sizeof(why));
 		if (view->c == NULL)
-			return failed(view, now_ms, why, reason);
+			return failed(view, why, reason);
 	}
 	relay_addr_format(addr, text);
 	snprintf(key, sizeof(key), "%s%s", view->prefix, text);
@@ -68,7 +79,7 @@ enum relay_status redis_view_get(struct redis_view *view,
 	if (fault != NULL) {
 		snprintf(why, sizeof(why), "redis: HVALS %s: %s", key, fault);
 		freeReplyObject(r);
-		return failed(view, now_ms, why, reason);
+		return failed(view, why, reason);
 	}
 	status = r->elements == 0 ? RELAY_NOT_FOUND : RELAY_OK;
 	freeReplyObject(r);

@@ -3,11 +3,13 @@
  * shippers write (core/redis_link.h), its newest stamp the answer.
  *
  * The connection is synchronous, with every connect and command bounded
- * by the timeout (REDIS_VIEW_TIMEOUT_MS), so a lookup can hold the event
- * loop that long at most; after any failure the next REDIS_VIEW_RETRY_MS
- * answer TEMP at once, without trying, so a dead or black-holed Redis
- * costs the loop one timeout (times the Sentinels asked, plus one) per
- * REDIS_VIEW_RETRY_MS, never one per lookup. */
+ * by the timeout (REDIS_VIEW_TIMEOUT_MS): a lookup on an open connection
+ * holds the event loop one timeout at most, and one that connects one
+ * per Sentinel asked plus three (connect, AUTH, ROLE).  After any failure
+ * the lookups of the next REDIS_VIEW_RETRY_MS, counted from the end of
+ * the failure, answer TEMP at once without trying, so a dead or hung
+ * Redis costs the loop that stall once per REDIS_VIEW_RETRY_MS, never
+ * once per lookup (tests/redis measures both). */
 #ifndef RELAYERSD_REDIS_VIEW_H
 #define RELAYERSD_REDIS_VIEW_H
 

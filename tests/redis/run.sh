@@ -58,6 +58,21 @@ pq() {
 	grep -q 'temporary error' "$T_TMP/pq.err" && rc=75
 	echo "$rc $out"
 }
+# ask SOCKET KEY: one request by a netstring client of our own, the reply
+# on stdout: for timings, since postmap sleeps 1 s after a TEMP (its
+# msg_fatal), and for the reply's text.
+ask() {
+	timeout 10 python3 -c 'import socket,sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(8); s.connect(sys.argv[1])
+p = ("relayers " + sys.argv[2]).encode()
+s.sendall(str(len(p)).encode() + b":" + p + b",")
+d = b""
+while not d.endswith(b","):
+    c = s.recv(4096)
+    if not c: break
+    d += c
+print(d[d.index(b":") + 1:-1].decode())' "$1" "$2"
+}
 is_ok() { case $(pq "$1" "$2") in "0 "[0-9]*) return 0 ;; esac; return 1; }
 is_notfound() { [ "$(pq "$1" "$2")" = "1 " ]; }
 is_temp() { case $(pq "$1" "$2") in 0*|"1 ") return 1 ;; esac; return 0; }
@@ -296,7 +311,7 @@ t_expect_match "the shippers logged the outage and the recovery" 'again after' \
 alive() { kill -0 "$(pid_of "$1")" 2>/dev/null; }
 mta bad1 "$MTA/bad1.sock" --redis "127.0.0.1:$RP" --redis-password-file "$R/wrong.pw"
 t_expect_match "a wrong password: TEMP" '^75 ' "$(pq "$MTA/bad1.sock" 198.51.100.1)"
-t_expect_match "and a clear log line" 'AUTH refused' "$(cat "$T_TMP/bad1.log")"
+t_expect_match "and a clear log line" 'AUTH: WRONGPASS' "$(cat "$T_TMP/bad1.log")"
 alive bad1 && t_ok "and no crash" || t_fail "wrong password: still running"
 sendmail_write_mc "$SM/bad" "$(sendmail_free_port)" "local:$MTA/bad1.sock"
 sendmail_build_cf "$SM/bad/test.mc" "$SM/bad/test.cf"
@@ -317,6 +332,25 @@ t_expect_match "a server answering garbage (a mock listener): TEMP" '^75 ' \
 t_expect_match "and a clear log line" 'redis 127.0.0.1:'"$JP"': .*([Pp]rotocol|AUTH|reply)' \
 	"$(cat "$T_TMP/bad3.log")"
 alive bad3 && t_ok "and no crash" || t_fail "garbage: still running"
+spawn hung python3 "$HERE/garbage.py" silent
+wait_for 5000 test -s "$T_TMP/hung.log"
+HP=$(head -n 1 "$T_TMP/hung.log")
+mta bad4 "$MTA/bad4.sock" --redis "127.0.0.1:$HP"
+began=$(ms_now)
+t_expect "a Redis that never answers (a mock listener): TEMP" \
+	"TEMP relay view in Redis unavailable" "$(ask "$MTA/bad4.sock" 198.51.100.1)"
+took=$(($(ms_now) - began))
+[ "$took" -lt 2500 ] && t_ok "within the 1 s command timeout ($took ms)" ||
+	t_fail "the hung Redis is given up within the timeout" "$took ms"
+began=$(ms_now)
+t_expect "the next lookup defers at once, without waiting again" \
+	"TEMP relay view in Redis unavailable" "$(ask "$MTA/bad4.sock" 198.51.100.1)"
+took=$(($(ms_now) - began))
+[ "$took" -lt 700 ] && t_ok "($took ms: one timeout per second at most, not one per lookup)" ||
+	t_fail "the retry pause holds" "$took ms"
+t_expect_match "and the timeout is logged" 'redis 127.0.0.1:'"$HP"': .*no answer within the timeout' \
+	"$(cat "$T_TMP/bad4.log")"
+alive bad4 && t_ok "and no crash" || t_fail "hung Redis: still running"
 t_expect_status "a password file others can read is refused at start" 78 \
 	"$D" --redis "127.0.0.1:$RP" --redis-password-file "$R/open.pw" --listen "unix:$MTA/x.sock"
 t_expect_match "saying why" 'lets others read it' "$T_ERR"
