@@ -35,8 +35,17 @@ struct shipper {
 	uint64_t shipped_seqnum;
 	time_t full_at;
 	unsigned backoff_ms;
+	uint64_t retry_at_ms;	/* no new connect before then */
 	char last_fault[512];
 };
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -59,6 +68,7 @@ static void fault(struct shipper *s, const char *text)
 	s->backoff_ms = s->backoff_ms == 0 ? BACKOFF_FIRST_MS :
 			s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 			s->backoff_ms * 2;
+	s->retry_at_ms = mono_ms() + s->backoff_ms;
 }
 
 static void recovered(struct shipper *s, const char *what)
@@ -67,6 +77,7 @@ static void recovered(struct shipper *s, const char *what)
 		say("%s after: %s", what, s->last_fault);
 	s->last_fault[0] = '\0';
 	s->backoff_ms = 0;
+	s->retry_at_ms = 0;
 }
 
 /* Every failure on the link means a full sync once it is back: the
@@ -176,6 +187,10 @@ static void incremental(struct shipper *s)
 
 static void step(struct shipper *s)
 {
+	/* A login during the backoff wakes the loop; it must not make the
+	 * shipper hammer a Redis that is down. */
+	if (mono_ms() < s->retry_at_ms)
+		return;
 	if (!have_store(s) || !have_link(s))
 		return;
 	if (time(NULL) >= s->full_at)
@@ -247,7 +262,8 @@ int main(int argc, char **argv)
 	say("shipping %s as host %s", opt.store_path, opt.host);
 	for (;;) {
 		step(&s);
-		unsigned ms = s.backoff_ms != 0 ? s.backoff_ms :
+		uint64_t now = mono_ms();
+		unsigned ms = s.retry_at_ms > now ? (unsigned)(s.retry_at_ms - now) :
 			      s.full_needed ? BACKOFF_FIRST_MS : IDLE_MS;
 
 		if (store_waker_wait(&waker, ms) == STORE_WAKE_SIGNAL &&
