@@ -286,6 +286,7 @@ wait_for 1000 is_notfound "$A" 192.0.2.10 && t_ok "and the delete made meanwhile
 wait_for 1000 is_ok "$B" 192.0.2.20 || t_fail "192.0.2.20 shipped before the failover"
 sleep 0.3	# the replica has it (asynchronous; the shippers resync anyway)
 kill -TERM "$(pid_of primary)"; wait "$(pid_of primary)" 2>/dev/null
+stopped=$(ms_now)
 seen_temp=0 wrong=0 back=0
 limit=$(($(ms_now) + 30000))
 while [ "$(ms_now)" -lt "$limit" ]; do
@@ -295,6 +296,7 @@ while [ "$(ms_now)" -lt "$limit" ]; do
 	case $(pq "$A" $NEVER) in "0 "*) wrong=$((wrong + 1)) ;; esac
 	sleep 0.05
 done
+echo "     (relayed again through the Sentinel $(($(ms_now) - stopped)) ms after the primary stopped)"
 t_expect "during the failover lookups deferred (TEMP)" 1 "$seen_temp"
 t_expect "the Sentinel promoted the replica" 0 "$(master_is "$RP"; echo $?)"
 t_expect "after it, B (through the Sentinel) relays the login again" 1 "$back"
