@@ -281,6 +281,21 @@ wait_for 3000 is_ok "$A" 192.0.2.11 && t_ok "restarted, host 1's shipper catches
 wait_for 1000 is_notfound "$A" 192.0.2.10 && t_ok "and the delete made meanwhile" ||
 	t_fail "catch-up: delete" "$(pq "$A" 192.0.2.10)"
 
+# --- SIGHUP and a store restored by rename: full syncs ------------------------
+admin "$PP" hdel relayers:198.51.100.2 pop2 >/dev/null
+t_expect "a field removed behind host 2's back (by hand) is gone" "1 " "$(pq "$A" 198.51.100.2)"
+kill -HUP "$(pid_of ship2)"
+wait_for 1000 is_ok "$A" 198.51.100.2 && t_ok "SIGHUP: host 2's shipper syncs in full and puts it back" ||
+	t_fail "SIGHUP full sync" "$(pq "$A" 198.51.100.2)"
+cp -p "$T_TMP/h3/s.tdb" "$T_TMP/h3/restore.tdb"
+"$V" -f "$T_TMP/h3/restore.tdb" add 192.0.2.30 >/dev/null
+"$V" -f "$T_TMP/h3/restore.tdb" delete 198.51.100.3 >/dev/null
+mv "$T_TMP/h3/restore.tdb" "$T_TMP/h3/s.tdb"
+wait_for 2000 is_ok "$A" 192.0.2.30 && t_ok "a store restored by rename on host 3: its entries appear" ||
+	t_fail "restore by rename: add" "$(pq "$A" 192.0.2.30)"
+wait_for 1000 is_notfound "$A" 198.51.100.3 && t_ok "and those it lacks go" ||
+	t_fail "restore by rename: delete" "$(pq "$A" 198.51.100.3)"
+
 # --- the primary stopped: Sentinel promotes the replica ------------------------
 "$V" -f "$T_TMP/h1/s.tdb" add 192.0.2.20 >/dev/null
 wait_for 1000 is_ok "$B" 192.0.2.20 || t_fail "192.0.2.20 shipped before the failover"
