@@ -52,5 +52,7 @@ $(BENCH_MAPGEN_LAG): $(BENCH_MAPGEN_LAG_OBJS) $(CORE_LIB)
 check-bench-builds: $(BENCH_PROGRAMS)
 	@echo "bench: programs built (figures come from make bench)"
 
-bench-run: $(BENCH_PROGRAMS) $(PAM_MODULE) $(VSMTPRELAY) $(RELAYERSD) $(MAPGEN)
+# The front ends by path: their build.mk files are read after this one.
+bench-run: $(BENCH_PROGRAMS) $(BUILD)/pam_relayers.so $(BUILD)/vsmtprelay $(BUILD)/relayersd \
+		$(BUILD)/mapgen $(BUILD)/relayers-shipper
 	RELAYERS_BUILD=$(BUILD) bench/run.sh

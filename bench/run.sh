@@ -343,6 +343,15 @@ latency() {
 		echo "latency.sh (socketmap) failed ($?)"
 }
 
+# Several hosts through Redis: a store write to OK from relayersd --redis
+# (relayers-shipper, Redis on loopback), at 0 and $MID other entries.
+redis_lag() {
+	section "store write -> relay through Redis (relayers-shipper, relayersd --redis)"
+	for n in 0 "$MID"; do
+		"$HERE/redis_lag.sh" "$B" 200 "$n" || echo "redis_lag.sh failed"
+	done
+}
+
 began=$(date +%s)
 machine
 make_stores
@@ -356,6 +365,7 @@ refresh_sessions
 relayersd_lookups
 map_floor
 repair
+redis_lag
 instructions
 latency
 section "done in $(( $(date +%s) - began ))s; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"

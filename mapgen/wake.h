@@ -1,22 +1,15 @@
-/* What mapgen --watch sleeps on: inotify on the store's directory (so
- * that a store written, created later or replaced by rename is seen at
- * once), the blocked signals through a signalfd, and a timeout, the
- * slow safety net that also serves --max-age.  Without inotify (none
- * left, or no directory yet) the timeout alone drives the watcher. */
+/* What mapgen --watch sleeps on: the store's changes (core's
+ * store_wake.h), its blocked signals through a signalfd, and a timeout,
+ * the slow safety net that also serves --max-age. */
 #ifndef MAPGEN_WAKE_H
 #define MAPGEN_WAKE_H
 
-#include <limits.h>
-#include <stdbool.h>
+#include "store_wake.h"
 
 enum watch_wake { WATCH_TIMEOUT, WATCH_STORE, WATCH_STOP, WATCH_RELOAD };
 
 struct wake {
-	int inotify_fd;
-	int watch_fd;		/* the directory's watch, or -1 */
-	int signal_fd;
-	char dir[PATH_MAX];
-	char base[NAME_MAX + 1];
+	struct store_waker waker;
 };
 
 /* Never fails: what cannot be set up is left to the timeout. */

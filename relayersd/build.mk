@@ -8,7 +8,7 @@ INSTALLS += install-relayersd
 
 $(RELAYERSD): $(RELAYERSD_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -pie -o $@ $(RELAYERSD_OBJS) \
-		$(CORE_LIB) $(TDB_LIBS)
+		$(CORE_LIB) $(TDB_LIBS) -lhiredis
 
 .PHONY: install-relayersd
 # docs/build.mk installs every docs/*.8, relayersd.8 included.

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "options.h"
 #include "privileges.h"
+#include "redis_view.h"
 #include "server.h"
 #include "store_view.h"
 
@@ -105,8 +106,34 @@ static int open_listeners(const struct relayersd_options *opt,
 	return EX_OK;
 }
 
+/* Read as root, before the privileges go: the file is root's, 0600. */
+static int setup_redis(const struct relayersd_options *opt,
+		       struct redis_view *rv, struct store_view *view)
+{
+	char why[600];
+
+	if (opt->redis == NULL && opt->redis_sentinels == NULL)
+		return EX_OK;
+	memset(rv, 0, sizeof(*rv));
+	rv->target.address = opt->redis;
+	rv->target.sentinels = opt->redis_sentinels;
+	rv->target.master = opt->redis_master;
+	rv->target.password_file = opt->redis_password_file;
+	rv->target.timeout_ms = REDIS_VIEW_TIMEOUT_MS;
+	rv->prefix = opt->redis_prefix ? opt->redis_prefix : REDIS_DEFAULT_PREFIX;
+	if (opt->redis_password_file != NULL &&
+	    !redis_credentials_load(opt->redis_password_file, &rv->cred, why,
+				    sizeof(why))) {
+		rd_log(LOG_ERR, "%s", why);
+		return EX_CONFIG;
+	}
+	view->redis = rv;
+	return EX_OK;
+}
+
 int main(int argc, char **argv)
 {
+	static struct redis_view redis;
 	static struct listener_set listeners;
 	struct relayersd_options opt;
 	struct server_config config;
@@ -123,6 +150,12 @@ int main(int argc, char **argv)
 	status = run_as_lookup(opt.user, &who, why, sizeof(why));
 	if (status != EX_OK) {
 		rd_log(LOG_ERR, "%s", why);
+		return status;
+	}
+	store_view_init(&view, opt.store_path);
+	status = setup_redis(&opt, &redis, &view);
+	if (status != EX_OK) {
+		run_as_free(&who);
 		return status;
 	}
 	fit_descriptor_limit(&opt);
@@ -142,10 +175,10 @@ int main(int argc, char **argv)
 	config.idle_timeout_ms = opt.idle_timeout * 1000;
 	config.request_timeout_ms = opt.request_timeout * 1000;
 	config.policy.max_age = opt.max_age;
-	store_view_init(&view, opt.store_path);
 	store_view_reopen(&view, 0);
 	rd_log(LOG_INFO, "serving %s as uid %u, up to %u connections",
-	       opt.store_path, (unsigned)geteuid(), opt.max_connections);
+	       view.redis != NULL ? "from Redis" : opt.store_path,
+	       (unsigned)geteuid(), opt.max_connections);
 	rd_log_serving();
 	status = server_run(&config, &listeners, &view);
 	store_view_close(&view);

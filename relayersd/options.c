@@ -6,12 +6,14 @@
 #include <sysexits.h>
 
 #include "escape.h"
+#include "redis_link.h"
 #include "stamp.h"
 #include "store.h"
 
 enum long_only { OPT_MAX_AGE = 256, OPT_LISTEN, OPT_USER, OPT_MAX_CONN,
 		 OPT_IDLE, OPT_REQUEST, OPT_MODE, OPT_GROUP, OPT_HELP,
-		 OPT_VERSION };
+		 OPT_VERSION, OPT_REDIS, OPT_SENTINEL, OPT_MASTER, OPT_PASSWORD,
+		 OPT_PREFIX };
 
 static const struct option long_options[] = {
 	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
@@ -22,6 +24,11 @@ static const struct option long_options[] = {
 	{ "request-timeout", required_argument, NULL, OPT_REQUEST },
 	{ "socket-mode", required_argument, NULL, OPT_MODE },
 	{ "socket-group", required_argument, NULL, OPT_GROUP },
+	{ "redis", required_argument, NULL, OPT_REDIS },
+	{ "redis-sentinel", required_argument, NULL, OPT_SENTINEL },
+	{ "redis-master", required_argument, NULL, OPT_MASTER },
+	{ "redis-password-file", required_argument, NULL, OPT_PASSWORD },
+	{ "redis-prefix", required_argument, NULL, OPT_PREFIX },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -33,6 +40,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: relayersd [-f STORE] [--max-age MINUTES] [--listen ADDRESS]...\n"
 		"                 [--user USER] [-v]\n"
+		"       relayersd (--redis HOST:PORT | --redis-sentinel HOST:PORT[,...]\n"
+		"                 --redis-master NAME) [--redis-password-file PATH] ...\n"
 		"\n"
 		"Answers sendmail's socket map and Postfix's socketmap: table from the\n"
 		"relay store (%s unless -f names another): OK and the\n"
@@ -53,6 +62,11 @@ static void usage(FILE *out)
 		"                           (default %d; 0: never)\n"
 		"  --request-timeout SECONDS  cut off a client stalled mid-request\n"
 		"                           (default %d)\n"
+		"  --redis HOST:PORT        answer from Redis, not the store\n"
+		"  --redis-sentinel LIST    ask these Sentinels for the primary\n"
+		"  --redis-master NAME      the primary's name at the Sentinels\n"
+		"  --redis-password-file PATH  \"USER PASSWORD\" or \"PASSWORD\", mode 0600\n"
+		"  --redis-prefix PREFIX    key prefix (default " REDIS_DEFAULT_PREFIX ")\n"
 		"  -v, --verbose            log every lookup, and to stderr\n"
 		"  --help                   this summary\n"
 		"  --version                the version\n",
@@ -151,6 +165,19 @@ static int take_long_option(int opt, const char *arg,
 					   arg);
 		out->request_timeout = (unsigned)n;
 		return -1;
+	case OPT_REDIS: {
+		char host[256];
+		int port;
+
+		if (!redis_parse_address(arg, host, sizeof(host), &port))
+			return usage_error("--redis takes HOST:PORT, not", arg);
+		out->redis = arg;
+		return -1;
+	}
+	case OPT_SENTINEL: out->redis_sentinels = arg; return -1;
+	case OPT_MASTER: out->redis_master = arg; return -1;
+	case OPT_PASSWORD: out->redis_password_file = arg; return -1;
+	case OPT_PREFIX: out->redis_prefix = arg; return -1;
 	case OPT_HELP: usage(stdout); return 0;
 	case OPT_VERSION: printf("relayersd %s\n", RELAY_VERSION); return 0;
 	}
@@ -186,6 +213,16 @@ int relayersd_parse_options(int argc, char **argv, struct relayersd_options *out
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument", argv[optind]);
+	if (out->redis != NULL && out->redis_sentinels != NULL)
+		return usage_error("--redis and --redis-sentinel exclude each other",
+				   NULL);
+	if ((out->redis_sentinels != NULL) != (out->redis_master != NULL))
+		return usage_error("--redis-sentinel and --redis-master go together",
+				   NULL);
+	if (out->redis == NULL && out->redis_sentinels == NULL &&
+	    (out->redis_password_file != NULL || out->redis_prefix != NULL))
+		return usage_error("--redis-password-file and --redis-prefix need "
+				   "--redis or --redis-sentinel", NULL);
 	if (out->listen_count == 0)
 		out->listen[out->listen_count++] = RELAYERSD_DEFAULT_LISTEN;
 	return -1;

@@ -33,6 +33,12 @@ struct relayersd_options {
 	unsigned idle_timeout;		/* seconds; 0: never */
 	unsigned request_timeout;	/* seconds */
 	bool verbose;
+	/* Lookups from Redis (redis_view.h) instead of the store. */
+	const char *redis;		/* HOST:PORT */
+	const char *redis_sentinels;	/* HOST:PORT[,HOST:PORT...] */
+	const char *redis_master;
+	const char *redis_password_file;
+	const char *redis_prefix;
 };
 
 /* Returns -1 to go on, or the status to exit with at once (0 after

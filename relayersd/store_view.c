@@ -12,6 +12,8 @@ void store_view_init(struct store_view *view, const char *path)
 
 void store_view_close(struct store_view *view)
 {
+	if (view->redis != NULL)
+		redis_view_reset(view->redis);
 	relay_store_close(view->store);
 	view->store = NULL;
 }
@@ -55,6 +57,10 @@ static void open_store(struct store_view *view, uint64_t now_ms)
 
 void store_view_reopen(struct store_view *view, uint64_t now_ms)
 {
+	if (view->redis != NULL) {
+		redis_view_reset(view->redis);
+		return;
+	}
 	store_view_close(view);
 	open_store(view, now_ms);
 }
@@ -138,6 +144,8 @@ enum relay_status store_view_get(struct store_view *view,
 	struct relay_error err;
 	enum relay_status status;
 
+	if (view->redis != NULL)
+		return redis_view_get(view->redis, addr, now_ms, stamp, reason);
 	refresh(view, now_ms);
 	if (view->store == NULL) {
 		*reason = fault_reason(view->fault);

@@ -12,6 +12,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "redis_view.h"
 #include "store.h"
 
 /* How often the path is looked at again (stat) while a handle is open,
@@ -33,6 +34,7 @@ struct store_view {
 	bool tried;			/* checked_ms holds a real time */
 	enum relay_status fault;	/* why there is no handle */
 	struct rd_fault log;
+	struct redis_view *redis;	/* set: lookups go to Redis, no store */
 };
 
 void store_view_init(struct store_view *view, const char *path);

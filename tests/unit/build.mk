@@ -1,6 +1,6 @@
 # cmocka unit tests of the core and of the module's option parser: one
 # program per source area, each run on its own so a failure names it.
-UNIT_NAMES := addr cidr stamp escape options store lock_timer owner salvage
+UNIT_NAMES := addr cidr stamp escape options store lock_timer owner salvage redis_link
 UNIT_PROGRAMS := $(patsubst %,$(BUILD)/tests/unit/test_%,$(UNIT_NAMES))
 UNIT_OBJS := $(call objects_of,$(patsubst %,tests/unit/test_%.c,$(UNIT_NAMES)))
 UNIT_OPTION_OBJS := $(call objects_of,pam_relayers/options.c)
@@ -23,6 +23,12 @@ $(BUILD)/tests/unit/test_%: $(OBJ)/tests/unit/test_%.o $(UNIT_OPTION_OBJS) \
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_OPTION_OBJS) \
 		$(CORE_LIB) $(TDB_LIBS) $(CMOCKA_LIBS)
+
+# redis_link's test alone needs hiredis.
+$(BUILD)/tests/unit/test_redis_link: $(OBJ)/tests/unit/test_redis_link.o $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(CORE_LIB) $(TDB_LIBS) \
+		$(CMOCKA_LIBS) -lhiredis
 
 unit-programs: $(UNIT_PROGRAMS)
 

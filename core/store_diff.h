@@ -18,8 +18,8 @@
  * number, read under the lock before the look and again under the lock
  * of the scan: every writer moves it while it holds its own lock, so a
  * writer that came in between has moved it by the second reading. */
-#ifndef MAPGEN_STORE_DIFF_H
-#define MAPGEN_STORE_DIFF_H
+#ifndef RELAYERS_STORE_DIFF_H
+#define RELAYERS_STORE_DIFF_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,0 +1,167 @@
+#include "options.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "escape.h"
+#include "stamp.h"
+#include "store.h"
+
+enum long_only { OPT_REDIS = 256, OPT_SENTINEL, OPT_MASTER, OPT_PASSWORD,
+		 OPT_PREFIX, OPT_HOST, OPT_MAX_AGE, OPT_TIMEOUT, OPT_HELP,
+		 OPT_VERSION };
+
+static const struct option long_options[] = {
+	{ "redis", required_argument, NULL, OPT_REDIS },
+	{ "redis-sentinel", required_argument, NULL, OPT_SENTINEL },
+	{ "redis-master", required_argument, NULL, OPT_MASTER },
+	{ "redis-password-file", required_argument, NULL, OPT_PASSWORD },
+	{ "redis-timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	{ "host", required_argument, NULL, OPT_HOST },
+	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: relayers-shipper [-f STORE] (--redis HOST:PORT |\n"
+		"           --redis-sentinel HOST:PORT[,...] --redis-master NAME)\n"
+		"           [--redis-password-file PATH] [--max-age MINUTES]\n"
+		"           [--host NAME] [--prefix PREFIX] [-v]\n"
+		"\n"
+		"Follows the relay store (%s unless -f names another)\n"
+		"and writes every change to Redis, where relayersd --redis on each MTA\n"
+		"reads it: one hash per address (PREFIX + address), one field per host.\n"
+		"\n"
+		"options:\n"
+		"  -f STORE                    the relay store\n"
+		"  --redis HOST:PORT           the Redis primary\n"
+		"  --redis-sentinel LIST       ask these Sentinels for the primary\n"
+		"  --redis-master NAME         the primary's name at the Sentinels\n"
+		"  --redis-password-file PATH  \"USER PASSWORD\" or \"PASSWORD\", mode 0600\n"
+		"  --redis-timeout MS          each connect and command (default %d)\n"
+		"  --max-age MINUTES           the relay window: keys expire after it\n"
+		"  --host NAME                 this host's field (default: hostname)\n"
+		"  --prefix PREFIX             key prefix (default %s)\n"
+		"  -v, --verbose               say what is shipped\n"
+		"  --help, --version\n",
+		RELAY_DEFAULT_STORE, SHIPPER_DEFAULT_TIMEOUT_MS, REDIS_DEFAULT_PREFIX);
+}
+
+static int usage_error(const char *problem, const char *arg)
+{
+	char shown[RELAY_ESCAPE_TEXT_MAX];
+
+	if (arg != NULL)
+		fprintf(stderr, "relayers-shipper: %s \"%s\"\n", problem,
+			relay_escape_str(arg, shown));
+	else
+		fprintf(stderr, "relayers-shipper: %s\n", problem);
+	usage(stderr);
+	return EX_USAGE;
+}
+
+/* Names that go into keys and MATCH patterns: no glob, no space. */
+static bool plain_name(const char *text, size_t max, bool colon)
+{
+	size_t len = strlen(text);
+
+	if (len == 0 || len >= max)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char ch = text[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' ||
+		      ch == '_' || (colon && ch == ':')))
+			return false;
+	}
+	return true;
+}
+
+static bool parse_number(const char *text, int64_t max, int64_t *out)
+{
+	return relay_stamp_parse(text, strlen(text), out) && *out >= 1 &&
+	       *out <= max;
+}
+
+static int check(struct shipper_options *out)
+{
+	if ((out->target.address != NULL) == (out->target.sentinels != NULL))
+		return usage_error("give either --redis or --redis-sentinel", NULL);
+	if (out->target.sentinels != NULL && out->target.master == NULL)
+		return usage_error("--redis-sentinel needs --redis-master", NULL);
+	if (out->host[0] == '\0' &&
+	    (gethostname(out->host, sizeof(out->host)) != 0 ||
+	     !plain_name(out->host, sizeof(out->host), false)))
+		return usage_error("no usable hostname; give --host", NULL);
+	return -1;
+}
+
+int shipper_parse_options(int argc, char **argv, struct shipper_options *out)
+{
+	int64_t number;
+	int ch;
+
+	memset(out, 0, sizeof(*out));
+	out->store_path = RELAY_DEFAULT_STORE;
+	out->prefix = REDIS_DEFAULT_PREFIX;
+	out->max_age = -1;
+	out->target.timeout_ms = SHIPPER_DEFAULT_TIMEOUT_MS;
+	while ((ch = getopt_long(argc, argv, "f:v", long_options, NULL)) != -1) {
+		switch (ch) {
+		case 'f': out->store_path = optarg; break;
+		case 'v': out->verbose = true; break;
+		case OPT_REDIS: {
+			char host[256];
+			int port;
+
+			if (!redis_parse_address(optarg, host, sizeof(host), &port))
+				return usage_error("--redis takes HOST:PORT, not", optarg);
+			out->target.address = optarg;
+			break;
+		}
+		case OPT_SENTINEL: out->target.sentinels = optarg; break;
+		case OPT_MASTER:
+			if (!plain_name(optarg, 128, false))
+				return usage_error("bad --redis-master", optarg);
+			out->target.master = optarg;
+			break;
+		case OPT_PASSWORD: out->target.password_file = optarg; break;
+		case OPT_TIMEOUT:
+			if (!parse_number(optarg, 60000, &number))
+				return usage_error("bad --redis-timeout", optarg);
+			out->target.timeout_ms = (unsigned)number;
+			break;
+		case OPT_PREFIX:
+			if (!plain_name(optarg, SHIPPER_PREFIX_MAX, true))
+				return usage_error("bad --prefix", optarg);
+			out->prefix = optarg;
+			break;
+		case OPT_HOST:
+			if (!plain_name(optarg, SHIPPER_HOST_MAX, false))
+				return usage_error("bad --host", optarg);
+			snprintf(out->host, sizeof(out->host), "%s", optarg);
+			break;
+		case OPT_MAX_AGE:
+			if (!parse_number(optarg, INT64_MAX / 60, &number))
+				return usage_error("bad --max-age", optarg);
+			out->max_age = relay_minutes_to_seconds(number);
+			break;
+		case OPT_HELP: usage(stdout); return EX_OK;
+		case OPT_VERSION: printf("relayers-shipper %s\n", RELAY_VERSION); return EX_OK;
+		default: usage(stderr); return EX_USAGE;
+		}
+	}
+	if (optind != argc)
+		return usage_error("unexpected argument", argv[optind]);
+	return check(out);
+}

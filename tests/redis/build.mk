@@ -1,0 +1,14 @@
+# The shared relay view through Redis on one machine: three stores and
+# three shippers, a Redis primary, a replica and a Sentinel on loopback
+# ports with ACL users, two relayersd (one direct, one through the
+# Sentinel) asked by Postfix's own postmap; failover, outages, a wrong
+# password and a server answering garbage.  Again sanitized.
+CHECKS += check-redis
+SANITIZED_CHECKS += check-redis
+
+.PHONY: check-redis
+check-redis: $(RELAYERSD) $(SHIPPER) $(VSMTPRELAY) $(BUILD)/tests/store-tool \
+		$(MAPGEN_POSTFIX)/.unpacked
+	RELAYERS_BUILD=$(BUILD) POSTFIX_ROOT=$(CURDIR)/$(MAPGEN_POSTFIX)/root \
+	T_SUITE_NAME=redis$(if $(filter 1,$(SANITIZE)),-sanitized) \
+	timeout 180 tests/redis/run.sh
