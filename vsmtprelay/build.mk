@@ -3,8 +3,8 @@ VSMTPRELAY := $(BUILD)/vsmtprelay
 VSMTPRELAY_OBJS := $(call objects_of,$(wildcard vsmtprelay/*.c))
 PROGRAMS += $(VSMTPRELAY)
 INSTALLS += install-vsmtprelay
-# Existing crontabs run /usr/local/bin/vsmtprelay (the seed's line): a
-# symlink there keeps them working.  Not for PREFIX=/usr (the package).
+# Existing crontabs run /usr/local/bin/vsmtprelay (the usual cron line:
+# vsmtprelay expire 1440 from /usr/local/bin): a symlink there keeps them working.  Not for PREFIX=/usr (the package).
 VSMTPRELAY_COMPAT_BINDIR ?= $(if $(filter /usr,$(PREFIX)),,$(PREFIX)/bin)
 
 $(VSMTPRELAY): $(VSMTPRELAY_OBJS) $(CORE_LIB)

@@ -1,6 +1,6 @@
 /* vsmtprelay: manage the relay store by hand or from cron.  The command
- * names, arguments and output follow the tool the seed page describes,
- * so existing crontabs (vsmtprelay expire 1440) keep working. */
+ * names, arguments and output are the compatible ones that existing
+ * crontabs use (vsmtprelay expire 1440), so those keep working. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
