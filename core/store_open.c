@@ -140,7 +140,6 @@ static enum relay_status create_store(struct relay_store *store,
 	char tmp[PATH_MAX];
 	struct relay_store scratch = *store;
 	enum relay_status status;
-	int linked;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.new.%ld", store->path,
 		     (long)getpid()) >= (int)sizeof(tmp))
@@ -154,18 +153,17 @@ static enum relay_status create_store(struct relay_store *store,
 		const char *cause = strstr(err->text, "cannot create");
 
 		snprintf(why, sizeof(why), "%s", cause ? cause : err->text);
-		return store_fail(err, status, store->path, "%s", why);
+		status = store_fail(err, status, store->path, "%s", why);
+		goto out;
 	}
 	tdb_close(scratch.tdb);
-	linked = link(tmp, store->path);
-	if (linked != 0 && errno != EEXIST) {
-		int saved = errno;
-		unlink(tmp);
-		return store_fail(err, RELAY_FAILED, store->path, "cannot create: %s",
-				  strerror(saved));
-	}
+	/* EEXIST: a racing creator's store; opening it comes next. */
+	if (link(tmp, store->path) != 0 && errno != EEXIST)
+		status = store_fail(err, RELAY_FAILED, store->path,
+				    "cannot create: %s", strerror(errno));
+out:
 	unlink(tmp);
-	return RELAY_OK;	/* ours, or a racing creator's: open it next */
+	return status;
 }
 
 static enum relay_status attach(struct relay_store *store, int access,

@@ -98,6 +98,7 @@ enum relay_status relay_store_snapshot(struct relay_store *store,
 	 * whole store already; tdb_lockall_read fails on both. */
 	bool lock = !store->unlocked && !store->in_transaction;
 	struct raw_records raw = { 0 };
+	enum relay_status status = RELAY_OK;
 	uint64_t not_entries;
 	int locked, walked;
 
@@ -111,19 +112,20 @@ enum relay_status relay_store_snapshot(struct relay_store *store,
 	walked = tdb_traverse_read(store->tdb, copy_raw, &raw);
 	if (lock)
 		tdb_unlockall_read(store->tdb);
-	if (walked < 0 && !raw.out_of_memory) {
-		free(raw.bytes);
-		return store_tdb_failure(store, err, "reading entries");
-	}
 	if (raw.out_of_memory) {
-		free(raw.bytes);
-		return store_fail(err, RELAY_FAILED, store->path,
-				  "out of memory copying the store");
+		status = store_fail(err, RELAY_FAILED, store->path,
+				    "out of memory copying the store");
+		goto out;
+	}
+	if (walked < 0) {
+		status = store_tdb_failure(store, err, "reading entries");
+		goto out;
 	}
 	decode_raw(&raw, fn, context, &not_entries);
-	free(raw.bytes);
 	if (skipped != NULL)
 		*skipped = not_entries;
-	return RELAY_OK;
+out:
+	free(raw.bytes);
+	return status;
 }
 

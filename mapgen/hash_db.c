@@ -159,9 +159,9 @@ int hash_db_create(const char *path, const struct hash_db_layout *layout,
 	hdb->path = path;
 	rc = db_create(&hdb->db, NULL, 0);
 	if (rc != 0) {
+		hdb->db = NULL;
 		rc = db_failure(hdb, failure, "cannot start Berkeley DB", rc);
-		free(hdb);
-		return rc;
+		goto fail;
 	}
 	rc = configure(hdb, layout);
 	/* The file is empty, which Berkeley DB treats as new; it says so
@@ -171,12 +171,14 @@ int hash_db_create(const char *path, const struct hash_db_layout *layout,
 				   0600);
 	if (rc != 0) {
 		rc = db_failure(hdb, failure, "cannot create the map", rc);
-		hash_db_discard(hdb);
-		return rc;
+		goto fail;
 	}
 	hdb->last_message[0] = '\0';
 	*out = hdb;
 	return 0;
+fail:
+	hash_db_discard(hdb);
+	return rc;
 }
 
 int hash_db_put(struct hash_db *hdb, const char *key, size_t key_len,
@@ -207,6 +209,7 @@ void hash_db_discard(struct hash_db *hdb)
 {
 	if (hdb == NULL)
 		return;
-	hdb->db->close(hdb->db, DB_NOSYNC);
+	if (hdb->db != NULL)
+		hdb->db->close(hdb->db, DB_NOSYNC);
 	free(hdb);
 }
