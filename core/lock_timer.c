@@ -1,11 +1,18 @@
 #include "lock_timer.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
-/* The handler needs the host's handler to pass foreign alarms on to. */
+/* The signal handler is the process's, the timer the thread's: the
+ * host's handler is kept once for the process, while any thread has a
+ * timer armed, so that a SIGALRM landing in any thread that is not ours
+ * reaches it.  active_timer says which alarm this thread waits for. */
 static __thread struct relay_lock_timer *active_timer;
+static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned armed_threads;
+static struct sigaction host_action;
 
 static void forward_to_saved(const struct sigaction *saved, int sig,
 			     siginfo_t *info, void *context)
@@ -25,11 +32,13 @@ static void on_alarm(int sig, siginfo_t *info, void *context)
 	struct relay_lock_timer *lt = active_timer;
 	int saved_errno = errno;
 
+	/* Our timers signal the thread that armed them (SIGEV_THREAD_ID),
+	 * so an alarm is ours only if it names this thread's timer. */
 	if (lt != NULL && info != NULL && info->si_code == SI_TIMER &&
 	    info->si_value.sival_ptr == lt)
 		lt->expired = 1;
-	else if (lt != NULL)
-		forward_to_saved(&lt->saved_action, sig, info, context);
+	else
+		forward_to_saved(&host_action, sig, info, context);
 	errno = saved_errno;
 }
 
@@ -54,7 +63,11 @@ bool relay_lock_timer_arm(struct relay_lock_timer *lt, unsigned ms)
 	action.sa_flags = SA_SIGINFO;	/* no SA_RESTART: the lock must fail */
 	sigemptyset(&action.sa_mask);
 	active_timer = lt;
-	sigaction(SIGALRM, &action, &lt->saved_action);
+	pthread_mutex_lock(&install_lock);
+	if (armed_threads++ == 0)
+		sigaction(SIGALRM, &action, &host_action);
+	lt->saved_action = host_action;
+	pthread_mutex_unlock(&install_lock);
 	sigemptyset(&alarm_only);
 	sigaddset(&alarm_only, SIGALRM);
 	pthread_sigmask(SIG_UNBLOCK, &alarm_only, &lt->saved_mask);
@@ -101,7 +114,10 @@ void relay_lock_timer_disarm(struct relay_lock_timer *lt)
 	sigaddset(&alarm_only, SIGALRM);
 	pthread_sigmask(SIG_BLOCK, &alarm_only, NULL);
 	drop_own_pending(lt, &alarm_only);
-	sigaction(SIGALRM, &lt->saved_action, NULL);
+	pthread_mutex_lock(&install_lock);
+	if (--armed_threads == 0)
+		sigaction(SIGALRM, &host_action, NULL);
+	pthread_mutex_unlock(&install_lock);
 	active_timer = NULL;
 	pthread_sigmask(SIG_SETMASK, &lt->saved_mask, NULL);
 	lt->armed = false;

@@ -4,8 +4,9 @@
  * signal interrupts the wait and a flag it was given is set
  * (tdb_setalarm_sigptr).  This timer raises SIGALRM in the calling
  * thread only, through a POSIX timer, so the host program's own alarm()
- * and itimers are left alone; the host's SIGALRM handler is put back on
- * disarm, and a SIGALRM that is not ours is passed on to it. */
+ * and itimers are left alone; the host's SIGALRM handler is put back
+ * when the last thread's timer is disarmed, and a SIGALRM that is not
+ * ours is passed on to it, whichever thread of the host it lands in. */
 #ifndef RELAYERS_LOCK_TIMER_H
 #define RELAYERS_LOCK_TIMER_H
 
@@ -17,7 +18,7 @@ struct relay_lock_timer {
 	volatile sig_atomic_t expired;	/* give to tdb_setalarm_sigptr */
 	bool armed;
 	timer_t timer;
-	struct sigaction saved_action;
+	struct sigaction saved_action;	/* the host's handler, for reference */
 	sigset_t saved_mask;
 };
 

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/time.h>
@@ -197,6 +198,60 @@ static void test_foreign_alarm_forwarded_with_info(void **state)
 	assert_int_equal(lt.expired, 0);
 }
 
+/* A threaded host: one thread waits with the timer armed while another
+ * thread's own SIGALRM (raise() signals the calling thread only) must
+ * still reach the host's handler, and the waiting thread's timer must
+ * not take it for its own. */
+struct armed_thread {
+	struct relay_lock_timer lt;
+	int ready[2];
+	int done[2];
+	bool armed;
+};
+
+static void *wait_armed(void *arg)
+{
+	struct armed_thread *t = arg;
+	char byte = 0;
+
+	t->armed = relay_lock_timer_arm(&t->lt, 10000);
+	if (write(t->ready[1], &byte, 1) != 1)
+		t->armed = false;
+	while (read(t->done[0], &byte, 1) < 0 && errno == EINTR)
+		;
+	relay_lock_timer_disarm(&t->lt);
+	return NULL;
+}
+
+static void test_foreign_alarm_in_another_thread(void **state)
+{
+	struct armed_thread t;
+	pthread_t thread;
+	char byte = 0;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	install_host(host_handler, 0);
+	assert_int_equal(pipe(t.ready), 0);
+	assert_int_equal(pipe(t.done), 0);
+	assert_int_equal(pthread_create(&thread, NULL, wait_armed, &t), 0);
+	assert_int_equal(read(t.ready[0], &byte, 1), 1);
+	assert_true(t.armed);
+
+	raise(SIGALRM);
+	assert_int_equal(host_calls, 1);
+	assert_int_equal(t.lt.expired, 0);
+
+	assert_int_equal(write(t.done[1], &byte, 1), 1);
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	assert_ptr_equal(current_action().sa_handler, host_handler);
+	assert_int_equal(host_calls, 1);
+	close(t.ready[0]);
+	close(t.ready[1]);
+	close(t.done[0]);
+	close(t.done[1]);
+}
+
 /* With no host handler, a stray alarm is swallowed rather than ending
  * the process (the default action) in the middle of a login. */
 static void test_foreign_alarm_without_handler(void **state)
@@ -333,6 +388,7 @@ int main(void)
 		TIMER_TEST(test_disarm_without_arm),
 		TIMER_TEST(test_foreign_alarm_forwarded),
 		TIMER_TEST(test_foreign_alarm_forwarded_with_info),
+		TIMER_TEST(test_foreign_alarm_in_another_thread),
 		TIMER_TEST(test_foreign_alarm_without_handler),
 		TIMER_TEST(test_expires_after_the_time),
 		TIMER_TEST(test_zero_ms_expires_at_once),
