@@ -1,5 +1,6 @@
 /* A copy of every entry, taken under one read lock and used after it is
- * released, so that slow output never holds logins back. */
+ * released, so that slow output never holds logins back (the one copy,
+ * in store_snapshot.c; relay_store_snapshot() walks it). */
 #ifndef RELAYERS_SNAPSHOT_H
 #define RELAYERS_SNAPSHOT_H
 
@@ -18,7 +19,6 @@ struct relay_snapshot {
 	size_t count;
 	size_t capacity;
 	uint64_t skipped;	/* records that were not relay entries */
-	bool out_of_memory;
 };
 
 /* Fills snapshot (which must be zeroed or freed) with every entry. */

@@ -81,10 +81,10 @@ enum relay_status relay_store_get(struct relay_store *store,
 typedef bool (*relay_entry_fn)(const struct relay_addr *addr, int64_t stamp,
 			       void *context);
 
-/* Walks every entry under one whole-store read lock, so the entries form
- * one consistent snapshot while writers wait.  Keep fn quick: copy, do
- * not compute.  Records that are not relay entries are skipped and
- * counted in *skipped (may be NULL). */
+/* Walks every entry of one consistent snapshot (relay_snapshot_take in
+ * snapshot.h, one whole-store read lock), after the lock is released.
+ * Records that are not relay entries are skipped and counted in
+ * *skipped (may be NULL). */
 enum relay_status relay_store_snapshot(struct relay_store *store,
 				       relay_entry_fn fn, void *context,
 				       uint64_t *skipped,

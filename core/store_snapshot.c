@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snapshot.h"
 #include "store_private.h"
 
 /* Records copied raw under the read lock and decoded after it is
@@ -13,6 +14,7 @@ struct raw_records {
 	unsigned char *bytes;
 	size_t used;
 	size_t capacity;
+	size_t records;		/* the most entries the copy can hold */
 	uint64_t oversized;
 	bool out_of_memory;
 };
@@ -59,20 +61,28 @@ static int copy_raw(struct tdb_context *tdb, TDB_DATA key, TDB_DATA value,
 	raw->bytes[raw->used++] = (unsigned char)value.dsize;
 	memcpy(raw->bytes + raw->used, value.dptr, value.dsize);
 	raw->used += value.dsize;
+	raw->records++;
 	return 0;
 }
 
-/* Hands each relay entry in raw to fn; counts the rest as skipped. */
-static void decode_raw(const struct raw_records *raw, relay_entry_fn fn,
-		       void *context, uint64_t *skipped)
+/* Decodes raw into snapshot's entries, allocated once for every record
+ * copied; counts the records that are not relay entries as skipped.
+ * False when the entries do not fit in memory. */
+static bool decode_raw(const struct raw_records *raw,
+		       struct relay_snapshot *snapshot)
 {
 	size_t at = 0;
 
-	*skipped = raw->oversized;
+	snapshot->skipped = raw->oversized;
+	if (raw->records > 0) {
+		snapshot->entries = calloc(raw->records, sizeof(*snapshot->entries));
+		if (snapshot->entries == NULL)
+			return false;
+		snapshot->capacity = raw->records;
+	}
 	while (at < raw->used) {
+		struct relay_entry *entry = &snapshot->entries[snapshot->count];
 		TDB_DATA key, value;
-		struct relay_addr addr;
-		int64_t stamp;
 
 		key.dsize = raw->bytes[at++];
 		key.dptr = raw->bytes + at;
@@ -82,26 +92,26 @@ static void decode_raw(const struct raw_records *raw, relay_entry_fn fn,
 		at += value.dsize;
 		if (store_is_marker(key))
 			continue;
-		if (!store_decode(key, value, &addr, &stamp))
-			(*skipped)++;
-		else if (!fn(&addr, stamp, context))
-			return;
+		if (store_decode(key, value, &entry->addr, &entry->stamp))
+			snapshot->count++;
+		else
+			snapshot->skipped++;
 	}
+	return true;
 }
 
-enum relay_status relay_store_snapshot(struct relay_store *store,
-				       relay_entry_fn fn, void *context,
-				       uint64_t *skipped,
-				       struct relay_error *err)
+enum relay_status relay_snapshot_take(struct relay_store *store,
+				      struct relay_snapshot *snapshot,
+				      struct relay_error *err)
 {
 	/* A read-only tdb has no locks to take, and a transaction holds the
 	 * whole store already; tdb_lockall_read fails on both. */
 	bool lock = !store->unlocked && !store->in_transaction;
 	struct raw_records raw = { 0 };
 	enum relay_status status = RELAY_OK;
-	uint64_t not_entries;
 	int locked, walked;
 
+	memset(snapshot, 0, sizeof(*snapshot));
 	if (lock) {
 		store_guard_begin(store);
 		locked = tdb_lockall_read(store->tdb);
@@ -112,20 +122,40 @@ enum relay_status relay_store_snapshot(struct relay_store *store,
 	walked = tdb_traverse_read(store->tdb, copy_raw, &raw);
 	if (lock)
 		tdb_unlockall_read(store->tdb);
-	if (raw.out_of_memory) {
+	if (walked < 0 && !raw.out_of_memory)
+		status = store_tdb_failure(store, err, "reading entries");
+	else if (raw.out_of_memory || !decode_raw(&raw, snapshot))
 		status = store_fail(err, RELAY_FAILED, store->path,
 				    "out of memory copying the store");
-		goto out;
-	}
-	if (walked < 0) {
-		status = store_tdb_failure(store, err, "reading entries");
-		goto out;
-	}
-	decode_raw(&raw, fn, context, &not_entries);
-	if (skipped != NULL)
-		*skipped = not_entries;
-out:
 	free(raw.bytes);
+	if (status != RELAY_OK)
+		relay_snapshot_free(snapshot);
 	return status;
 }
 
+void relay_snapshot_free(struct relay_snapshot *snapshot)
+{
+	free(snapshot->entries);
+	memset(snapshot, 0, sizeof(*snapshot));
+}
+
+enum relay_status relay_store_snapshot(struct relay_store *store,
+				       relay_entry_fn fn, void *context,
+				       uint64_t *skipped,
+				       struct relay_error *err)
+{
+	struct relay_snapshot snapshot;
+	enum relay_status status = relay_snapshot_take(store, &snapshot, err);
+	size_t i;
+
+	if (status != RELAY_OK)
+		return status;
+	for (i = 0; i < snapshot.count; i++)
+		if (!fn(&snapshot.entries[i].addr, snapshot.entries[i].stamp,
+			context))
+			break;
+	if (skipped != NULL)
+		*skipped = snapshot.skipped;
+	relay_snapshot_free(&snapshot);
+	return RELAY_OK;
+}
