@@ -5,13 +5,18 @@
 #include <stdio.h>
 #include <unistd.h>
 
+bool relay_owner_trusted(const struct stat *st)
+{
+	return st->st_uid == 0 || st->st_uid == geteuid();
+}
+
 bool relay_file_trusted(const struct stat *st, char *why, size_t whylen)
 {
 	if (!S_ISREG(st->st_mode)) {
 		snprintf(why, whylen, "not a regular file");
 		return false;
 	}
-	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+	if (!relay_owner_trusted(st)) {
 		snprintf(why, whylen, "owned by uid %u, not by root or uid %u",
 			 (unsigned)st->st_uid, (unsigned)geteuid());
 		return false;

@@ -1,12 +1,20 @@
 /* Whether a file may be trusted as a store or map: whoever can write
- * the store can make themselves a relay, so only root or the caller may
- * own it and no one else may write it. */
+ * either can make themselves a relay, so only root or the caller may
+ * own it and no one else may write it.  The store is opened and
+ * written in place, so relay_file_trusted() checks all of that; mapgen
+ * replaces the map by rename with a new file whose owner and mode it
+ * sets itself (mapgen/map_target.c), and tests the old map's owner with
+ * relay_owner_trusted() where others could have planted it. */
 #ifndef RELAYERS_STORE_TRUST_H
 #define RELAYERS_STORE_TRUST_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
+
+/* True when st's owner is root or the effective user: the one owner
+ * test of both the store and the map. */
+bool relay_owner_trusted(const struct stat *st);
 
 /* True when st describes a regular file owned by root or the effective
  * user and writable by neither group nor others.  Otherwise why says

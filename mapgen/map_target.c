@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store_trust.h"
+
 static bool ends_with(const char *text, const char *suffix)
 {
 	size_t tlen = strlen(text), slen = strlen(suffix);
@@ -90,8 +92,7 @@ static int inspect_old_map(const struct map_target *target, const char *base,
 				target->path);
 	/* In a shared sticky directory anyone may have planted the old
 	 * map; keeping its owner would hand them the new one. */
-	if (dir_shared(target->dir_fd) && old->st_uid != 0 &&
-	    old->st_uid != geteuid())
+	if (dir_shared(target->dir_fd) && !relay_owner_trusted(old))
 		return map_fail(failure, EX_NOPERM,
 				"map %s belongs to uid %u in a directory others "
 				"can write; refusing to replace it", target->path,
