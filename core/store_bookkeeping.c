@@ -36,18 +36,8 @@ static bool raw_append(struct raw_copy *raw, unsigned kind, TDB_DATA key,
 {
 	size_t more = 5 + key.dsize + value.dsize;
 
-	if (raw->used + more > raw->capacity) {
-		size_t capacity = raw->capacity ? raw->capacity : 1 << 16;
-		unsigned char *grown;
-
-		while (capacity < raw->used + more)
-			capacity *= 2;
-		grown = realloc(raw->bytes, capacity);
-		if (grown == NULL)
-			return false;
-		raw->bytes = grown;
-		raw->capacity = capacity;
-	}
+	if (!store_bytes_reserve(&raw->bytes, &raw->capacity, raw->used, more))
+		return false;
 	raw->bytes[raw->used++] = (unsigned char)kind;
 	raw->bytes[raw->used++] = (unsigned char)(key.dsize >> 8);
 	raw->bytes[raw->used++] = (unsigned char)key.dsize;

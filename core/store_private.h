@@ -105,6 +105,12 @@ bool store_account_decode(TDB_DATA value, struct account *account);
 /* A cheap test that needs no decoding: the key is one of ours (marker,
  * owner or account record), never an entry. */
 bool store_has_bookkeeping_prefix(TDB_DATA key);
+
+/* Grows *bytes (of *capacity, *used of it taken) so that more bytes fit,
+ * doubling from 64 KiB: the buffers that raw copies under a read lock
+ * are made in.  False, with *bytes untouched, when memory runs out. */
+bool store_bytes_reserve(unsigned char **bytes, size_t *capacity, size_t used,
+			 size_t more);
 /* The one test of "a valid bookkeeping record": an owner record whose
  * key is relayers:by: and a canonical address and whose value is two
  * valid codes, or an account record whose key is relayers:acct: and a

@@ -19,20 +19,21 @@ struct raw_records {
 	bool out_of_memory;
 };
 
-static bool raw_reserve(struct raw_records *raw, size_t more)
+bool store_bytes_reserve(unsigned char **bytes, size_t *capacity, size_t used,
+			 size_t more)
 {
-	size_t capacity = raw->capacity ? raw->capacity : 1 << 16;
+	size_t grown_capacity = *capacity ? *capacity : 1 << 16;
 	unsigned char *grown;
 
-	if (raw->used + more <= raw->capacity)
+	if (used + more <= *capacity)
 		return true;
-	while (capacity < raw->used + more)
-		capacity *= 2;
-	grown = realloc(raw->bytes, capacity);
+	while (grown_capacity < used + more)
+		grown_capacity *= 2;
+	grown = realloc(*bytes, grown_capacity);
 	if (grown == NULL)
 		return false;
-	raw->bytes = grown;
-	raw->capacity = capacity;
+	*bytes = grown;
+	*capacity = grown_capacity;
 	return true;
 }
 
@@ -51,7 +52,8 @@ static int copy_raw(struct tdb_context *tdb, TDB_DATA key, TDB_DATA value,
 		raw->oversized++;
 		return 0;
 	}
-	if (!raw_reserve(raw, 2 + key.dsize + value.dsize)) {
+	if (!store_bytes_reserve(&raw->bytes, &raw->capacity, raw->used,
+				 2 + key.dsize + value.dsize)) {
 		raw->out_of_memory = true;
 		return 1;
 	}
