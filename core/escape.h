@@ -3,6 +3,7 @@
 #ifndef RELAYERS_ESCAPE_H
 #define RELAYERS_ESCAPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Longest input shown; the rest is cut and marked with "...". */
@@ -10,6 +11,13 @@
 
 /* Room for the worst case: every byte as \xHH, plus "..." and NUL. */
 #define RELAY_ESCAPE_TEXT_MAX (RELAY_ESCAPE_INPUT_MAX * 4 + 4)
+
+/* Writes len bytes of text at out (room for len * 4), printable ASCII
+ * other than '\\' and '"' as it is and every other byte as \xHH; a
+ * space is kept only when keep_space is true.  Returns the bytes
+ * written; adds no NUL. */
+size_t relay_escape_bytes(const char *text, size_t len, bool keep_space,
+			  char *out);
 
 /* Copies printable ASCII other than '\\' and '"'; writes every other
  * byte, NUL included, as \xHH.  A NULL text becomes "(none)". */

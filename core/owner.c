@@ -3,31 +3,15 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "escape.h"
+
 static const char hex[] = "0123456789abcdef";
 
-static bool kept_verbatim(unsigned char c)
-{
-	return c > 0x20 && c < 0x7f && c != '\\' && c != '"';
-}
-
-/* Escapes len bytes of text at out; returns the bytes written. */
+/* Escapes len bytes of text at out, a space too (codes are one word);
+ * returns the bytes written. */
 static size_t escape_into(const char *text, size_t len, char *out)
 {
-	size_t used = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		if (kept_verbatim(c)) {
-			out[used++] = (char)c;
-			continue;
-		}
-		out[used++] = '\\';
-		out[used++] = 'x';
-		out[used++] = hex[c >> 4];
-		out[used++] = hex[c & 0xf];
-	}
-	return used;
+	return relay_escape_bytes(text, len, false, out);
 }
 
 /* FNV-1a, 64 bits: only tells long names apart, never guards secrets. */
