@@ -138,6 +138,25 @@ static redisContext *connect_to(const char *host, int port, unsigned ms,
 	return c;
 }
 
+static bool authenticate(redisContext *c, const struct redis_credentials *cred,
+			 const char *where, char *why, size_t whylen)
+{
+	redisReply *r;
+	const char *fault;
+
+	if (cred == NULL || !cred->given)
+		return true;
+	if (cred->user[0] != '\0')
+		r = redisCommand(c, "AUTH %s %s", cred->user, cred->password);
+	else
+		r = redisCommand(c, "AUTH %s", cred->password);
+	fault = redis_reply_fault(c, r, REDIS_REPLY_STATUS);
+	if (fault != NULL)
+		snprintf(why, whylen, "%s: AUTH: %s", where, fault);
+	freeReplyObject(r);
+	return fault == NULL;
+}
+
 /* Asks each Sentinel in turn for the primary's address. */
 static bool ask_sentinels(const struct redis_target *t, char *host,
 			  size_t hostlen, int *port, char *why, size_t whylen)
@@ -148,7 +167,7 @@ static bool ask_sentinels(const struct redis_target *t, char *host,
 	snprintf(why, whylen, "no Sentinel given");
 	for (char *one = strtok_r(list, ",", &save); one != NULL;
 	     one = strtok_r(NULL, ",", &save)) {
-		char shost[256];
+		char shost[256], where[300];
 		int sport;
 		redisContext *c;
 		redisReply *r;
@@ -161,6 +180,11 @@ static bool ask_sentinels(const struct redis_target *t, char *host,
 		c = connect_to(shost, sport, t->timeout_ms, why, whylen);
 		if (c == NULL)
 			continue;
+		snprintf(where, sizeof(where), "Sentinel %s:%d", shost, sport);
+		if (!authenticate(c, t->sentinel_cred, where, why, whylen)) {
+			redisFree(c);
+			continue;
+		}
 		r = redisCommand(c, "SENTINEL get-master-addr-by-name %s", t->master);
 		fault = redis_reply_fault(c, r, REDIS_REPLY_ARRAY);
 		if (fault == NULL && (r->elements != 2 ||
@@ -183,25 +207,6 @@ static bool ask_sentinels(const struct redis_target *t, char *host,
 	return false;
 }
 
-static bool authenticate(redisContext *c, const struct redis_credentials *cred,
-			 const char *where, char *why, size_t whylen)
-{
-	redisReply *r;
-	const char *fault;
-
-	if (cred == NULL || !cred->given)
-		return true;
-	if (cred->user[0] != '\0')
-		r = redisCommand(c, "AUTH %s %s", cred->user, cred->password);
-	else
-		r = redisCommand(c, "AUTH %s", cred->password);
-	fault = redis_reply_fault(c, r, REDIS_REPLY_STATUS);
-	if (fault != NULL)
-		snprintf(why, whylen, "redis %s: AUTH: %s", where, fault);
-	freeReplyObject(r);
-	return fault == NULL;
-}
-
 /* A replica would refuse the shipper's writes and serve stale reads
  * after a failover: only the primary will do. */
 static bool is_primary(redisContext *c, const char *where, char *why,
@@ -216,7 +221,7 @@ static bool is_primary(redisContext *c, const char *where, char *why,
 	if (fault == NULL && strcmp(r->element[0]->str, "master") != 0)
 		fault = "a replica, not the primary";
 	if (fault != NULL)
-		snprintf(why, whylen, "redis %s: %s", where, fault);
+		snprintf(why, whylen, "%s: %s", where, fault);
 	freeReplyObject(r);
 	return fault == NULL;
 }
@@ -238,7 +243,7 @@ redisContext *redis_link_open(const struct redis_target *target,
 			 target->address ? target->address : "");
 		return NULL;
 	}
-	snprintf(where, sizeof(where), "%s:%d", host, port);
+	snprintf(where, sizeof(where), "redis %s:%d", host, port);
 	c = connect_to(host, port, target->timeout_ms, why, whylen);
 	if (c == NULL)
 		return NULL;

@@ -1,7 +1,7 @@
 /* A connection to the Redis primary that holds the shared relay view
  * (docs/scaling.md): straight to HOST:PORT, or to the primary a Sentinel
  * names, authenticated with an ACL user and password read from a file
- * only root or the caller can read.  Every connect and command is bounded
+ * only root or the caller can read (the Sentinels with their own file).  Every connect and command is bounded
  * by one timeout.  Shared by relayers-shipper (writes) and relayersd
  * (lookups); the login path never links it.
  *
@@ -24,18 +24,21 @@
 #define REDIS_USER_MAX 128
 #define REDIS_PASSWORD_MAX 512
 
+struct redis_credentials {
+	bool given;
+	char user[REDIS_USER_MAX];	/* empty: Redis's default user */
+	char password[REDIS_PASSWORD_MAX];
+};
+
 struct redis_target {
 	const char *address;		/* HOST:PORT, or NULL with sentinels */
 	const char *sentinels;		/* HOST:PORT[,HOST:PORT...] */
 	const char *master;		/* the primary's name at the Sentinels */
 	const char *password_file;	/* NULL: no AUTH */
+	const char *sentinel_password_file; /* NULL: Sentinels without AUTH */
+	/* Loaded by the caller from sentinel_password_file; NULL: no AUTH. */
+	const struct redis_credentials *sentinel_cred;
 	unsigned timeout_ms;		/* each connect and each command */
-};
-
-struct redis_credentials {
-	bool given;
-	char user[REDIS_USER_MAX];	/* empty: Redis's default user */
-	char password[REDIS_PASSWORD_MAX];
 };
 
 /* Splits HOST:PORT (an IPv6 host in brackets); false on anything else. */

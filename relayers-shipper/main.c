@@ -29,6 +29,7 @@
 struct shipper {
 	const struct shipper_options *opt;
 	struct redis_credentials cred;
+	struct redis_credentials sentinel_cred;
 	struct follower follow;
 	struct shipper_link link;
 	bool full_needed;
@@ -253,6 +254,13 @@ int main(int argc, char **argv)
 		say("%s", why);
 		return EX_CONFIG;
 	}
+	if (opt.target.sentinel_password_file != NULL &&
+	    !redis_credentials_load(opt.target.sentinel_password_file,
+				    &s.sentinel_cred, why, sizeof(why))) {
+		say("%s", why);
+		return EX_CONFIG;
+	}
+	opt.target.sentinel_cred = &s.sentinel_cred;
 	sfd = blocked_signals_fd();
 	if (sfd < 0) {
 		say("signalfd failed");
@@ -274,6 +282,7 @@ int main(int argc, char **argv)
 	follow_close(&s.follow);
 	redisFree(s.link.c);
 	explicit_bzero(&s.cred, sizeof(s.cred));
+	explicit_bzero(&s.sentinel_cred, sizeof(s.sentinel_cred));
 	close(sfd);
 	return EX_OK;
 }

@@ -12,13 +12,15 @@
 
 enum long_only { OPT_REDIS = 256, OPT_SENTINEL, OPT_MASTER, OPT_PASSWORD,
 		 OPT_PREFIX, OPT_HOST, OPT_MAX_AGE, OPT_TIMEOUT, OPT_HELP,
-		 OPT_VERSION };
+		 OPT_VERSION, OPT_SENTINEL_PASSWORD };
 
 static const struct option long_options[] = {
 	{ "redis", required_argument, NULL, OPT_REDIS },
 	{ "redis-sentinel", required_argument, NULL, OPT_SENTINEL },
 	{ "redis-master", required_argument, NULL, OPT_MASTER },
 	{ "redis-password-file", required_argument, NULL, OPT_PASSWORD },
+	{ "redis-sentinel-password-file", required_argument, NULL,
+	  OPT_SENTINEL_PASSWORD },
 	{ "redis-timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ "host", required_argument, NULL, OPT_HOST },
@@ -34,7 +36,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: relayers-shipper [-f STORE] (--redis HOST:PORT |\n"
 		"           --redis-sentinel HOST:PORT[,...] --redis-master NAME)\n"
-		"           [--redis-password-file PATH] [--max-age MINUTES]\n"
+		"           [--redis-password-file PATH]\n"
+		"           [--redis-sentinel-password-file PATH] [--max-age MINUTES]\n"
 		"           [--host NAME] [--prefix PREFIX] [-v]\n"
 		"\n"
 		"Follows the relay store (%s unless -f names another)\n"
@@ -47,6 +50,7 @@ static void usage(FILE *out)
 		"  --redis-sentinel LIST       ask these Sentinels for the primary\n"
 		"  --redis-master NAME         the primary's name at the Sentinels\n"
 		"  --redis-password-file PATH  \"USER PASSWORD\" or \"PASSWORD\", mode 0600\n"
+		"  --redis-sentinel-password-file PATH  the same, for the Sentinels\n"
 		"  --redis-timeout MS          each connect and command (default %d)\n"
 		"  --max-age MINUTES           the relay window: keys expire after it\n"
 		"  --host NAME                 this host's field (default: hostname)\n"
@@ -99,6 +103,10 @@ static int check(struct shipper_options *out)
 		return usage_error("give either --redis or --redis-sentinel", NULL);
 	if (out->target.sentinels != NULL && out->target.master == NULL)
 		return usage_error("--redis-sentinel needs --redis-master", NULL);
+	if (out->target.sentinels == NULL &&
+	    out->target.sentinel_password_file != NULL)
+		return usage_error("--redis-sentinel-password-file needs "
+				   "--redis-sentinel", NULL);
 	if (out->host[0] == '\0' &&
 	    (gethostname(out->host, sizeof(out->host)) != 0 ||
 	     !plain_name(out->host, sizeof(out->host), false)))
@@ -136,6 +144,9 @@ int shipper_parse_options(int argc, char **argv, struct shipper_options *out)
 			out->target.master = optarg;
 			break;
 		case OPT_PASSWORD: out->target.password_file = optarg; break;
+		case OPT_SENTINEL_PASSWORD:
+			out->target.sentinel_password_file = optarg;
+			break;
 		case OPT_TIMEOUT:
 			if (!parse_number(optarg, 60000, &number))
 				return usage_error("bad --redis-timeout", optarg);

@@ -119,11 +119,19 @@ static int setup_redis(const struct relayersd_options *opt,
 	rv->target.sentinels = opt->redis_sentinels;
 	rv->target.master = opt->redis_master;
 	rv->target.password_file = opt->redis_password_file;
+	rv->target.sentinel_password_file = opt->redis_sentinel_password_file;
+	rv->target.sentinel_cred = &rv->sentinel_cred;
 	rv->target.timeout_ms = REDIS_VIEW_TIMEOUT_MS;
 	rv->prefix = opt->redis_prefix ? opt->redis_prefix : REDIS_DEFAULT_PREFIX;
 	if (opt->redis_password_file != NULL &&
 	    !redis_credentials_load(opt->redis_password_file, &rv->cred, why,
 				    sizeof(why))) {
+		rd_log(LOG_ERR, "%s", why);
+		return EX_CONFIG;
+	}
+	if (opt->redis_sentinel_password_file != NULL &&
+	    !redis_credentials_load(opt->redis_sentinel_password_file,
+				    &rv->sentinel_cred, why, sizeof(why))) {
 		rd_log(LOG_ERR, "%s", why);
 		return EX_CONFIG;
 	}

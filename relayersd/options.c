@@ -13,7 +13,7 @@
 enum long_only { OPT_MAX_AGE = 256, OPT_LISTEN, OPT_USER, OPT_MAX_CONN,
 		 OPT_IDLE, OPT_REQUEST, OPT_MODE, OPT_GROUP, OPT_HELP,
 		 OPT_VERSION, OPT_REDIS, OPT_SENTINEL, OPT_MASTER, OPT_PASSWORD,
-		 OPT_PREFIX };
+		 OPT_PREFIX, OPT_SENTINEL_PASSWORD };
 
 static const struct option long_options[] = {
 	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
@@ -29,6 +29,8 @@ static const struct option long_options[] = {
 	{ "redis-master", required_argument, NULL, OPT_MASTER },
 	{ "redis-password-file", required_argument, NULL, OPT_PASSWORD },
 	{ "redis-prefix", required_argument, NULL, OPT_PREFIX },
+	{ "redis-sentinel-password-file", required_argument, NULL,
+	  OPT_SENTINEL_PASSWORD },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -66,6 +68,7 @@ static void usage(FILE *out)
 		"  --redis-sentinel LIST    ask these Sentinels for the primary\n"
 		"  --redis-master NAME      the primary's name at the Sentinels\n"
 		"  --redis-password-file PATH  \"USER PASSWORD\" or \"PASSWORD\", mode 0600\n"
+		"  --redis-sentinel-password-file PATH  the same, for the Sentinels\n"
 		"  --redis-prefix PREFIX    key prefix (default " REDIS_DEFAULT_PREFIX ")\n"
 		"  -v, --verbose            log every lookup, and to stderr\n"
 		"  --help                   this summary\n"
@@ -178,6 +181,9 @@ static int take_long_option(int opt, const char *arg,
 	case OPT_MASTER: out->redis_master = arg; return -1;
 	case OPT_PASSWORD: out->redis_password_file = arg; return -1;
 	case OPT_PREFIX: out->redis_prefix = arg; return -1;
+	case OPT_SENTINEL_PASSWORD:
+		out->redis_sentinel_password_file = arg;
+		return -1;
 	case OPT_HELP: usage(stdout); return 0;
 	case OPT_VERSION: printf("relayersd %s\n", RELAY_VERSION); return 0;
 	}
@@ -223,6 +229,10 @@ int relayersd_parse_options(int argc, char **argv, struct relayersd_options *out
 	    (out->redis_password_file != NULL || out->redis_prefix != NULL))
 		return usage_error("--redis-password-file and --redis-prefix need "
 				   "--redis or --redis-sentinel", NULL);
+	if (out->redis_sentinels == NULL &&
+	    out->redis_sentinel_password_file != NULL)
+		return usage_error("--redis-sentinel-password-file needs "
+				   "--redis-sentinel", NULL);
 	if (out->listen_count == 0)
 		out->listen[out->listen_count++] = RELAYERSD_DEFAULT_LISTEN;
 	return -1;

@@ -38,6 +38,7 @@ struct relayersd_options {
 	const char *redis_sentinels;	/* HOST:PORT[,HOST:PORT...] */
 	const char *redis_master;
 	const char *redis_password_file;
+	const char *redis_sentinel_password_file;
 	const char *redis_prefix;
 };
 

@@ -26,6 +26,7 @@
 struct redis_view {
 	struct redis_target target;
 	struct redis_credentials cred;
+	struct redis_credentials sentinel_cred;
 	const char *prefix;
 	redisContext *c;
 	uint64_t retry_ms;		/* no attempt before then */

@@ -196,6 +196,81 @@ NEVER=203.0.113.77
 t_expect "an address never added: NOTFOUND through A" "1 " "$(pq "$A" $NEVER)"
 t_expect "and through B" "1 " "$(pq "$B" $NEVER)"
 
+alive() { kill -0 "$(pid_of "$1")" 2>/dev/null; }
+# --- a Sentinel with requirepass: its own password file -------------------------
+# A second Sentinel, under its own name for the primary so that it never
+# joins the first one's failovers; stopped once these cases are done.
+SP2=$(free_port); SN_PW=$(pw)
+printf '%s\n' "$SN_PW" >"$R/sentinel.pw"
+printf 'wrong-%s\n' "$SN_PW" >"$R/sentinel-wrong.pw"
+chmod 0600 "$R/sentinel.pw" "$R/sentinel-wrong.pw"
+cp "$R/sentinel.pw" "$R/sentinel-open.pw"; chmod 0644 "$R/sentinel-open.pw"
+mkdir -m 0700 "$R/s2"
+cat >"$R/s2/sentinel.conf" <<EOF2
+port $SP2
+bind 127.0.0.1
+protected-mode yes
+dir $R/s2
+logfile $R/s2/log
+requirepass $SN_PW
+sentinel monitor rmauth 127.0.0.1 $PP 1
+sentinel down-after-milliseconds rmauth 600000
+sentinel auth-user rmauth sentinel
+sentinel auth-pass rmauth $S_PW
+EOF2
+chmod 0600 "$R/s2/sentinel.conf"
+spawn sentinel2 redis-sentinel "$R/s2/sentinel.conf"
+master2_is() { [ "$(redis-cli -p "$SP2" --pass "$SN_PW" --no-auth-warning sentinel get-master-addr-by-name rmauth 2>/dev/null | tail -n 1)" = "$1" ]; }
+wait_for 10000 master2_is "$PP" && t_ok "a Sentinel with requirepass names the primary to its password" ||
+	t_fail "the Sentinel with requirepass starts" "$(tail -n 5 "$R/s2/log")"
+t_expect_match "and refuses to without it" 'NOAUTH' \
+	"$(redis-cli -p "$SP2" sentinel get-master-addr-by-name rmauth 2>&1)"
+S2="--redis-sentinel 127.0.0.1:$SP2 --redis-master rmauth"
+# shellcheck disable=SC2086
+mta s2ok "$MTA/s2ok.sock" $S2 --redis-sentinel-password-file "$R/sentinel.pw"
+t_expect_match "relayersd with the Sentinel's password relays a shipped login" '^0 [0-9]' \
+	"$(pq "$MTA/s2ok.sock" 198.51.100.1)"
+# shellcheck disable=SC2086
+mta s2bad "$MTA/s2bad.sock" $S2 --redis-sentinel-password-file "$R/sentinel-wrong.pw"
+t_expect_match "a wrong Sentinel password: TEMP" '^75 ' "$(pq "$MTA/s2bad.sock" 198.51.100.1)"
+t_expect_match "and a clear log line" "Sentinel 127.0.0.1:$SP2: AUTH: WRONGPASS" \
+	"$(cat "$T_TMP/s2bad.log")"
+alive s2bad && t_ok "and no crash" || t_fail "wrong Sentinel password: still running"
+# shellcheck disable=SC2086
+mta s2none "$MTA/s2none.sock" $S2
+t_expect_match "no Sentinel password: TEMP" '^75 ' "$(pq "$MTA/s2none.sock" 198.51.100.1)"
+t_expect_match "and a clear log line" "Sentinel 127.0.0.1:$SP2 on rmauth: NOAUTH" \
+	"$(cat "$T_TMP/s2none.log")"
+alive s2none && t_ok "and no crash" || t_fail "no Sentinel password: still running"
+for h in 4 5; do
+	mkdir -m 0755 "$T_TMP/h$h"
+	"$V" -f "$T_TMP/h$h/s.tdb" add 198.51.100.$h $((now - 60)) >/dev/null
+done
+# shellcheck disable=SC2086
+spawn ship4 "$SH" -v -f "$T_TMP/h4/s.tdb" --host pop4 --max-age 30 $S2 \
+	--redis-password-file "$R/shipper.pw" --redis-sentinel-password-file "$R/sentinel.pw"
+wait_for 3000 is_ok "$A" 198.51.100.4 && t_ok "a shipper with the Sentinel's password ships" ||
+	t_fail "shipping through the Sentinel with requirepass" "$(tail -n 3 "$T_TMP/ship4.log")"
+# shellcheck disable=SC2086
+spawn ship5 "$SH" -v -f "$T_TMP/h5/s.tdb" --host pop5 --max-age 30 $S2 \
+	--redis-password-file "$R/shipper.pw" --redis-sentinel-password-file "$R/sentinel-wrong.pw"
+wait_for 3000 grep -q "Sentinel 127.0.0.1:$SP2: AUTH: WRONGPASS" "$T_TMP/ship5.log" &&
+	t_ok "a shipper with a wrong Sentinel password says so" ||
+	t_fail "the shipper's wrong Sentinel password" "$(tail -n 3 "$T_TMP/ship5.log")"
+t_expect "and ships nothing" "1 " "$(pq "$A" 198.51.100.5)"
+alive ship5 && t_ok "and keeps trying, no crash" || t_fail "wrong Sentinel password: shipper died"
+t_expect_status "a Sentinel password file others can read is refused (relayersd)" 78 \
+	"$D" $S2 --redis-sentinel-password-file "$R/sentinel-open.pw" --listen "unix:$MTA/x.sock"
+t_expect_match "saying why" 'lets others read it' "$T_ERR"
+t_expect_status "and by the shipper" 78 \
+	"$SH" -f "$T_TMP/h5/s.tdb" $S2 --redis-sentinel-password-file "$R/sentinel-open.pw"
+t_expect_status "--redis-sentinel-password-file without --redis-sentinel: usage error" 64 \
+	"$D" --redis "127.0.0.1:$PP" --redis-sentinel-password-file "$R/sentinel.pw" \
+	--listen "unix:$MTA/x.sock"
+t_expect_status "and for the shipper" 64 \
+	"$SH" --redis "127.0.0.1:$PP" --redis-sentinel-password-file "$R/sentinel.pw"
+for one in ship4 ship5 s2ok s2bad s2none sentinel2; do stop_one "$one"; done
+
 # --- a login on host 1 relays through either MTA within 1 s ------------------
 "$V" -f "$T_TMP/h1/s.tdb" add 192.0.2.1 >/dev/null
 wait_for 1000 is_ok "$A" 192.0.2.1 && t_ok "a store write on host 1: OK through A within 1 s" ||
@@ -325,7 +400,6 @@ t_expect_match "the shippers logged the outage and the recovery" 'again after' \
 	"$(cat "$T_TMP/ship3.log")"
 
 # --- wrong password, unreachable, garbage -------------------------------------
-alive() { kill -0 "$(pid_of "$1")" 2>/dev/null; }
 mta bad1 "$MTA/bad1.sock" --redis "127.0.0.1:$RP" --redis-password-file "$R/wrong.pw"
 t_expect_match "a wrong password: TEMP" '^75 ' "$(pq "$MTA/bad1.sock" 198.51.100.1)"
 t_expect_match "and a clear log line" 'AUTH: WRONGPASS' "$(cat "$T_TMP/bad1.log")"
