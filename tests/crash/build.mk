@@ -17,5 +17,5 @@ soak-crash: $(BUILD)/tests/pam-logins $(PAM_MODULE) $(VSMTPRELAY) $(MAPGEN)
 # Makefile leaves this target to us.
 .PHONY: soak
 soak: all
-	$(MAKE) soak-crash soak-load soak-damage
+	$(MAKE) soak-crash soak-load soak-damage soak-redis
 	@echo "soak: every long run passed"

@@ -6,9 +6,15 @@
 CHECKS += check-redis
 SANITIZED_CHECKS += check-redis
 
-.PHONY: check-redis
+.PHONY: check-redis soak-redis
 check-redis: $(RELAYERSD) $(SHIPPER) $(VSMTPRELAY) $(BUILD)/tests/store-tool \
 		$(MAPGEN_POSTFIX)/.unpacked
 	RELAYERS_BUILD=$(BUILD) POSTFIX_ROOT=$(CURDIR)/$(MAPGEN_POSTFIX)/root \
 	T_SUITE_NAME=redis$(if $(filter 1,$(SANITIZE)),-sanitized) \
 	timeout 180 tests/redis/run.sh
+
+# The long form: 60 churn rounds (1800 logins, 60 shippers killed).
+soak-redis: $(RELAYERSD) $(SHIPPER) $(VSMTPRELAY) $(BUILD)/tests/store-tool \
+		$(MAPGEN_POSTFIX)/.unpacked
+	RELAYERS_BUILD=$(BUILD) POSTFIX_ROOT=$(CURDIR)/$(MAPGEN_POSTFIX)/root \
+	T_SUITE_NAME=redis-soak REDIS_ROUNDS=60 timeout 1200 tests/redis/run.sh

@@ -399,6 +399,74 @@ wait_for 3000 is_ok "$B" 192.0.2.21 && t_ok "a new login after the failover reac
 t_expect_match "the shippers logged the outage and the recovery" 'again after' \
 	"$(cat "$T_TMP/ship3.log")"
 
+# --- churn: logins on every host, a shipper killed each round ------------------
+# REDIS_ROUNDS rounds (2 in make check, many in make soak-redis).  Each
+# round adds 10 addresses on each host, kills one host's shipper with
+# SIGKILL, adds and deletes more while it is down, restarts it, and then
+# every address must read right through B: added ones OK, deleted and
+# never-added ones NOTFOUND.  A round whose view is not right within 5 s
+# fails, and so does any OK for an address no host holds.
+# many SOCKET KEY...: one connection, "KEY REPLY" per key.
+many() {
+	timeout 60 python3 -c 'import socket,sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(8); s.connect(sys.argv[1])
+f = s.makefile("rb")
+for k in sys.argv[2:]:
+    p = ("relayers " + k).encode()
+    s.sendall(str(len(p)).encode() + b":" + p + b",")
+    n = b""
+    while not n.endswith(b":"):
+        n += f.read(1)
+    print(k, f.read(int(n[:-1]) + 1)[:-1].decode().split(" ")[0])' "$@"
+}
+# view_is SOCKET WANT KEY...: every KEY answers WANT (OK or NOTFOUND).
+view_is() {
+	local sock=$1 want=$2
+	shift 2
+	! many "$sock" "$@" | grep -qv " $want\$"
+}
+ROUNDS=${REDIS_ROUNDS:-2}
+slowest=0 mistakes=0 round_fail=0
+for r in $(seq 1 "$ROUNDS"); do
+	kept="" gone="" never=""
+	for h in 1 2 3; do
+		for i in 1 2 3 4 5; do "$V" -f "$T_TMP/h$h/s.tdb" add "10.$r.$h.$i" >/dev/null; done
+	done
+	victim=$(((r % 3) + 1))
+	kill -KILL "$(pid_of "ship$victim")"; wait "$(pid_of "ship$victim")" 2>/dev/null
+	for h in 1 2 3; do
+		for i in 6 7 8 9 10; do "$V" -f "$T_TMP/h$h/s.tdb" add "10.$r.$h.$i" >/dev/null; done
+		"$V" -f "$T_TMP/h$h/s.tdb" delete "10.$r.$h.1" "10.$r.$h.6" >/dev/null
+		for i in 2 3 4 5 7 8 9 10; do kept="$kept 10.$r.$h.$i"; done
+		gone="$gone 10.$r.$h.1 10.$r.$h.6"
+		never="$never 10.$r.$h.200"
+	done
+	ship "$victim"
+	began=$(ms_now)
+	# shellcheck disable=SC2086
+	if wait_for 5000 view_is "$B" OK $kept && wait_for 5000 view_is "$B" NOTFOUND $gone $never; then
+		took=$(($(ms_now) - began))
+		[ "$took" -le "$slowest" ] || slowest=$took
+	else
+		round_fail=$((round_fail + 1))
+		# shellcheck disable=SC2086
+		echo "     round $r: $(many "$B" $kept $gone $never | grep -v ' OK$' | head -n 3)"
+	fi
+	# shellcheck disable=SC2086
+	mistakes=$((mistakes + $(many "$B" $gone $never | grep -c ' OK$')))
+	for h in 1 2 3; do
+		# shellcheck disable=SC2086
+		"$V" -f "$T_TMP/h$h/s.tdb" delete $(printf '%s\n' $kept | grep "^10\.$r\.$h\.") >/dev/null
+	done
+done
+echo "     ($ROUNDS rounds, $((ROUNDS * 30)) logins, one shipper killed per round; slowest catch-up $slowest ms)"
+t_expect "churn: every round's view right through B within 5 s after the restart" 0 "$round_fail"
+t_expect "churn: no deleted or never-added address answered OK" 0 "$mistakes"
+# shellcheck disable=SC2086
+wait_for 5000 view_is "$B" NOTFOUND 10.1.1.2 10.1.2.2 10.1.3.2 "10.$ROUNDS.3.10" &&
+	t_ok "churn: each round's closing delete of several addresses reached Redis" ||
+	t_fail "churn: the closing deletes reached Redis"
+
 # --- wrong password, unreachable, garbage -------------------------------------
 mta bad1 "$MTA/bad1.sock" --redis "127.0.0.1:$RP" --redis-password-file "$R/wrong.pw"
 t_expect_match "a wrong password: TEMP" '^75 ' "$(pq "$MTA/bad1.sock" 198.51.100.1)"
