@@ -6,6 +6,7 @@
  * them.  Prints lookups per second and p50/p99; figures only. */
 #include <db.h>
 #include <stdio.h>
+#include <sysexits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -39,7 +40,7 @@ int main(int argc, char **argv)
 
 	if (argc != 4) {
 		fprintf(stderr, "usage: bdb_lookup MAP.db SECONDS ENTRIES\n");
-		return 64;
+		return EX_USAGE;
 	}
 	seconds = strtoul(argv[2], NULL, 10);
 	entries = strtoul(argv[3], NULL, 10);
@@ -47,7 +48,7 @@ int main(int argc, char **argv)
 	    db->open(db, NULL, argv[1], NULL, DB_HASH, DB_RDONLY, 0) != 0 ||
 	    db->fd(db, &fd) != 0) {
 		fprintf(stderr, "bdb_lookup: cannot open %s\n", argv[1]);
-		return 66;
+		return EX_NOINPUT;
 	}
 	samples_init(&samples, 1 << 20);
 	end = now_ns() + seconds * 1000000000ull;

@@ -15,6 +15,7 @@
  * that each run logs in from addresses no earlier run used. */
 #include <errno.h>
 #include <stdio.h>
+#include <sysexits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -37,7 +38,7 @@ static unsigned long number_arg(const char *text, const char *what)
 	value = strtoul(text, &end, 10);
 	if (errno != 0 || end == text || *end != '\0') {
 		fprintf(stderr, "login_bench: bad %s \"%s\"\n", what, text);
-		exit(64);
+		exit(EX_USAGE);
 	}
 	return value;
 }
@@ -252,7 +253,7 @@ static int concurrent_main(char **argv)
 			   -1, 0);
 	if (shared.acct == MAP_FAILED || pipe(start) != 0) {
 		perror("login_bench");
-		return 70;
+		return EX_SOFTWARE;
 	}
 	shared.whole = shared.acct + total;
 	for (unsigned p = 0; p < procs; p++) {
@@ -336,5 +337,5 @@ int main(int argc, char **argv)
 		"       login_bench concurrent CONFDIR SERVICE PROCS LOGINS FIRST\n"
 		"       login_bench single CONFDIR SERVICE COUNT FIRST\n"
 		"       login_bench floor STORE COUNT FIRST\n");
-	return 64;
+	return EX_USAGE;
 }

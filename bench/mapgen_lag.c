@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sysexits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -257,7 +258,7 @@ int main(int argc, char **argv)
 	if (argc < 7) {
 		fprintf(stderr, "usage: mapgen_lag MAPGEN STORE MAP SECONDS RATE "
 				"FIRST [MAPGEN-ARGS...]\n");
-		return 64;
+		return EX_USAGE;
 	}
 	r.store = argv[2];
 	snprintf(map, sizeof(map), "%s", argv[3]);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <sysexits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -118,7 +119,7 @@ int main(int argc, char **argv)
 
 	if (argc != 5) {
 		fprintf(stderr, "usage: relayersd_bench SOCKET CLIENTS SECONDS ENTRIES\n");
-		return 64;
+		return EX_USAGE;
 	}
 	n_clients = strtoul(argv[2], NULL, 10);
 	seconds = strtoul(argv[3], NULL, 10);
@@ -126,7 +127,7 @@ int main(int argc, char **argv)
 	if (n_clients == 0 || n_clients > MAX_CLIENTS || seconds == 0) {
 		fprintf(stderr, "relayersd_bench: 1 to %d clients, 1 s or more\n",
 			MAX_CLIENTS);
-		return 64;
+		return EX_USAGE;
 	}
 	samples_init(&samples, 1 << 20);
 	for (unsigned long i = 0; i < n_clients; i++) {

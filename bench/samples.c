@@ -1,6 +1,7 @@
 #include "samples.h"
 
 #include <stdio.h>
+#include <sysexits.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -19,7 +20,7 @@ void samples_init(struct samples *s, size_t capacity)
 	s->ns = malloc(s->capacity * sizeof(*s->ns));
 	if (s->ns == NULL) {
 		perror("samples");
-		exit(70);
+		exit(EX_SOFTWARE);
 	}
 }
 
@@ -30,7 +31,7 @@ void samples_add(struct samples *s, uint64_t ns)
 
 		if (grown == NULL) {
 			perror("samples");
-			exit(70);
+			exit(EX_SOFTWARE);
 		}
 		s->ns = grown;
 		s->capacity *= 2;

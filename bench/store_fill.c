@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sysexits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tdb.h>
@@ -86,13 +87,13 @@ int main(int argc, char **argv)
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: store_fill STORE COUNT\n");
-		return 64;
+		return EX_USAGE;
 	}
 	errno = 0;
 	count = strtoul(argv[2], &end, 10);
 	if (errno != 0 || *end != '\0' || count > 16u << 20) {
 		fprintf(stderr, "store_fill: bad count \"%s\"\n", argv[2]);
-		return 64;
+		return EX_USAGE;
 	}
 	if (!create_empty(argv[1]) || !fill(argv[1], (uint32_t)count))
 		return 1;

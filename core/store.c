@@ -114,7 +114,7 @@ static enum relay_status put_guarded(struct relay_store *store,
 
 	if (status != RELAY_OK)
 		return status;
-	if (tdb_store(store->tdb, key, store_text(value, len), TDB_REPLACE) != 0)
+	if (tdb_store(store->tdb, key, store_data(value, len), TDB_REPLACE) != 0)
 		status = store_tdb_failure(store, err, "storing");
 	tdb_chainunlock(store->tdb, key);
 	return status;

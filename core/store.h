@@ -40,7 +40,9 @@ struct relay_error {
 struct relay_store_options {
 	unsigned timeout_ms;	/* longest wait for any lock */
 	bool create;		/* make the store if it is missing */
-	bool read_only;		/* reads only; no lock upgrade is needed */
+	/* Reads only: opens O_RDWR for tdb's locks, falls back to O_RDONLY
+	 * when that is refused, and never creates the store. */
+	bool fallback_read_only;
 	/* Where tdb's own diagnostics go; NULL drops them. */
 	void (*log)(void *context, const char *message);
 	void *log_context;

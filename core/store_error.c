@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sysexits.h>
 
 #include "store_private.h"
 
@@ -70,14 +71,14 @@ int relay_status_exit_code(enum relay_status status)
 {
 	switch (status) {
 	case RELAY_OK: return 0;
-	case RELAY_MISSING: return 66;		/* EX_NOINPUT */
-	case RELAY_INSECURE: return 77;		/* EX_NOPERM */
-	case RELAY_FOREIGN: return 65;		/* EX_DATAERR */
-	case RELAY_BUSY: return 75;		/* EX_TEMPFAIL */
-	case RELAY_FAILED: return 74;		/* EX_IOERR */
+	case RELAY_MISSING: return EX_NOINPUT;
+	case RELAY_INSECURE: return EX_NOPERM;
+	case RELAY_FOREIGN: return EX_DATAERR;
+	case RELAY_BUSY: return EX_TEMPFAIL;
+	case RELAY_FAILED: return EX_IOERR;
 	case RELAY_NOT_FOUND: return 1;
 	}
-	return 74;
+	return EX_IOERR;
 }
 
 const char *relay_store_repair_command(const char *path, char *buf, size_t size)

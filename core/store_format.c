@@ -10,7 +10,7 @@
 #include "stamp.h"
 #include "store_private.h"
 
-TDB_DATA store_text(const char *text, size_t len)
+TDB_DATA store_data(const char *text, size_t len)
 {
 	TDB_DATA data = { .dptr = (unsigned char *)text, .dsize = len };
 	return data;
@@ -18,7 +18,7 @@ TDB_DATA store_text(const char *text, size_t len)
 
 TDB_DATA store_marker_key(void)
 {
-	return store_text(MARKER_KEY, sizeof(MARKER_KEY) - 1);
+	return store_data(MARKER_KEY, sizeof(MARKER_KEY) - 1);
 }
 
 bool store_is_marker(TDB_DATA key)
@@ -30,7 +30,7 @@ bool store_is_marker(TDB_DATA key)
 TDB_DATA store_key(const struct relay_addr *addr, char text[RELAY_ADDR_TEXT_MAX])
 {
 	relay_addr_format(addr, text);
-	return store_text(text, strlen(text));
+	return store_data(text, strlen(text));
 }
 
 enum relay_status store_parse_value(TDB_DATA value, int64_t *stamp)
@@ -68,7 +68,7 @@ TDB_DATA store_owner_key(const struct relay_addr *addr, char text[OWNER_KEY_MAX]
 
 	memcpy(text, OWNER_KEY_PREFIX, len);
 	relay_addr_format(addr, text + len);
-	return store_text(text, strlen(text));
+	return store_data(text, strlen(text));
 }
 
 TDB_DATA store_account_key(const char *user_code, char text[ACCOUNT_KEY_MAX])
@@ -77,7 +77,7 @@ TDB_DATA store_account_key(const char *user_code, char text[ACCOUNT_KEY_MAX])
 
 	memcpy(text, ACCOUNT_KEY_PREFIX, len);
 	strcpy(text + len, user_code);
-	return store_text(text, strlen(text));
+	return store_data(text, strlen(text));
 }
 
 TDB_DATA store_owner_value(const char *user_code, const char *service_code,
@@ -88,7 +88,7 @@ TDB_DATA store_owner_value(const char *user_code, const char *service_code,
 	memcpy(text, user_code, user_len);
 	text[user_len] = '\t';
 	memcpy(text + user_len + 1, service_code, service_len);
-	return store_text(text, user_len + 1 + service_len);
+	return store_data(text, user_len + 1 + service_len);
 }
 
 bool store_owner_parse(TDB_DATA value, char user[RELAY_USER_CODE_MAX],
@@ -175,7 +175,7 @@ TDB_DATA store_account_encode(const struct account *account,
 		}
 		used += ACCOUNT_SLOT_SIZE;
 	}
-	return store_text((const char *)bytes, used);
+	return store_data((const char *)bytes, used);
 }
 
 static const unsigned char zeros[16];

@@ -119,7 +119,7 @@ enum relay_status store_create_scratch(struct relay_store *scratch,
 				  scratch->path, "cannot create: %s", strerror(saved));
 	}
 	if (tdb_store(scratch->tdb, store_marker_key(),
-		      store_text(MARKER_VALUE, sizeof(MARKER_VALUE) - 1),
+		      store_data(MARKER_VALUE, sizeof(MARKER_VALUE) - 1),
 		      TDB_INSERT) != 0) {
 		tdb_close(scratch->tdb);
 		scratch->tdb = NULL;
@@ -229,7 +229,7 @@ static enum relay_status inspect_for(const struct relay_store_options *options,
 
 	*access = O_RDWR;
 	status = inspect(path, O_RDWR, fd, st, err);
-	if (status == RELAY_FAILED && options->read_only &&
+	if (status == RELAY_FAILED && options->fallback_read_only &&
 	    (errno == EACCES || errno == EROFS)) {
 		*access = O_RDONLY;
 		status = inspect(path, O_RDONLY, fd, st, err);
@@ -258,7 +258,7 @@ enum relay_status store_open_guarded(struct relay_store *store,
 		store->replaced = false;
 		status = inspect_for(options, store->path, &access, &fd, &st, err);
 		if (status == RELAY_MISSING && options->create &&
-		    !options->read_only) {
+		    !options->fallback_read_only) {
 			status = create_store(store, err);
 			if (status == RELAY_OK)
 				status = inspect_for(options, store->path, &access,

@@ -84,7 +84,7 @@ static enum relay_status write_entry(struct relay_store *store, TDB_DATA key,
 				     struct relay_error *err)
 {
 	char text[RELAY_STAMP_TEXT_MAX];
-	TDB_DATA value = store_text(text, relay_stamp_format(stamp, text));
+	TDB_DATA value = store_data(text, relay_stamp_format(stamp, text));
 
 	if ((likely_new ? store_new(store->tdb, key, value)
 			: tdb_store(store->tdb, key, value, TDB_REPLACE)) != 0)

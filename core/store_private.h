@@ -41,7 +41,7 @@ struct relay_store {
 
 /* --- the record format (store_format.c) --- */
 
-TDB_DATA store_text(const char *text, size_t len);
+TDB_DATA store_data(const char *text, size_t len);
 TDB_DATA store_marker_key(void);
 bool store_is_marker(TDB_DATA key);
 /* The key of addr, written into text. */

@@ -61,8 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	key_len = data[0] <= size - 1 ? data[0] : size - 1;
-	key = store_text((const char *)data + 1, key_len);
-	value = store_text((const char *)data + 1 + key_len, size - 1 - key_len);
+	key = store_data((const char *)data + 1, key_len);
+	value = store_data((const char *)data + 1 + key_len, size - 1 - key_len);
 	check_record(key, value);
 	return 0;
 }

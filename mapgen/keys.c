@@ -37,7 +37,7 @@ void map_keys_for(const struct relay_addr *addr, enum map_flavour flavour,
 		add_key(out, MAP_KEY_PREFIX_IPV6, compressed);
 }
 
-unsigned map_keys_count(const struct relay_addr *addr,
+unsigned map_keys_most(const struct relay_addr *addr,
 			enum map_flavour flavour)
 {
 	/* An upper bound is enough for sizing; the exact count needs the

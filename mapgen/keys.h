@@ -27,8 +27,9 @@ struct map_keys {
 void map_keys_for(const struct relay_addr *addr, enum map_flavour flavour,
 		  struct map_keys *out);
 
-/* How many keys map_keys_for gives addr, without formatting them. */
-unsigned map_keys_count(const struct relay_addr *addr,
+/* At most how many keys map_keys_for gives addr (an upper bound for
+ * sizing), without formatting them. */
+unsigned map_keys_most(const struct relay_addr *addr,
 			enum map_flavour flavour);
 
 #endif

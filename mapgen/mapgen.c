@@ -13,7 +13,7 @@ static int open_store(const struct mapgen_options *options,
 		      struct relay_store **store)
 {
 	struct relay_store_options so = {
-		.timeout_ms = MAPGEN_STORE_TIMEOUT_MS, .read_only = true
+		.timeout_ms = MAPGEN_STORE_TIMEOUT_MS, .fallback_read_only = true
 	};
 	struct relay_error err;
 	enum relay_status status =

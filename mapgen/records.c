@@ -56,7 +56,7 @@ bool map_records_build(const struct relay_snapshot *snap,
 	memset(records, 0, sizeof(*records));
 	for (size_t i = 0; i < snap->count; i++)
 		if (map_window_holds(window, snap->entries[i].stamp))
-			most += map_keys_count(&snap->entries[i].addr, flavour);
+			most += map_keys_most(&snap->entries[i].addr, flavour);
 	/* Offsets are 32 bits: a map of 60 million keys is out of reach. */
 	if (most > UINT32_MAX / MAP_KEY_MAX ||
 	    !reserve(records, most, most * MAP_KEY_MAX))

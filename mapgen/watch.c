@@ -151,7 +151,7 @@ static void close_store(struct watch *w)
 static bool open_store(struct watch *w)
 {
 	struct relay_store_options so = {
-		.timeout_ms = MAPGEN_STORE_TIMEOUT_MS, .read_only = true
+		.timeout_ms = MAPGEN_STORE_TIMEOUT_MS, .fallback_read_only = true
 	};
 	struct relay_error err;
 	struct stat st;

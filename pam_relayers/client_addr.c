@@ -12,7 +12,7 @@ static bool stdin_peer(struct relay_addr *out)
 	return relay_addr_from_sockaddr((struct sockaddr *)&peer, len, out);
 }
 
-enum client_addr_source client_addr_find(const char *rhost,
+enum client_addr_result client_addr_find(const char *rhost,
 					 bool peer_from_stdin,
 					 struct relay_addr *out)
 {

@@ -10,7 +10,7 @@
 bool follow_open(struct follower *f, struct relay_error *err)
 {
 	struct relay_store_options so = {
-		.timeout_ms = FOLLOW_STORE_TIMEOUT_MS, .read_only = true
+		.timeout_ms = FOLLOW_STORE_TIMEOUT_MS, .fallback_read_only = true
 	};
 	struct stat st;
 

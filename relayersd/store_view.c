@@ -27,7 +27,7 @@ static void open_store(struct store_view *view, uint64_t now_ms)
 {
 	struct relay_store_options options = {
 		.timeout_ms = STORE_VIEW_LOCK_TIMEOUT_MS,
-		.read_only = true,
+		.fallback_read_only = true,
 		.log = tdb_says,
 	};
 	struct relay_error err;

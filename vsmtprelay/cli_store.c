@@ -25,7 +25,7 @@ struct relay_store *cli_store_open(const char *path, enum cli_access access,
 	struct relay_store_options options = {
 		.timeout_ms = CLI_TIMEOUT_MS,
 		.create = access == CLI_CREATE,
-		.read_only = access == CLI_READ,
+		.fallback_read_only = access == CLI_READ,
 		.log = tdb_to_stderr,
 	};
 	struct relay_store *store;

@@ -3,7 +3,9 @@
 #ifndef VSMTPRELAY_COMMANDS_H
 #define VSMTPRELAY_COMMANDS_H
 
-#define EXIT_USAGE 64	/* EX_USAGE: bad command line */
+#include <sysexits.h>
+
+#define EXIT_USAGE EX_USAGE	/* bad command line */
 
 /* How long a command waits for a busy store before saying so. */
 #define CLI_TIMEOUT_MS 5000

@@ -78,7 +78,7 @@ int cmd_delete(const char *path, int argc, char **argv)
 	int code = 0;
 
 	if (addrs == NULL)
-		return 71;	/* EX_OSERR */
+		return EX_OSERR;
 	for (int i = 0; i < argc && code == 0; i++)
 		if (!arg_address(argv[i], &addrs[i]))
 			code = EXIT_USAGE;

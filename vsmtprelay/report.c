@@ -44,7 +44,7 @@ static int print_entries(const struct relay_snapshot *snap,
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		perror("vsmtprelay: writing the list");
-		return 74;	/* EX_IOERR */
+		return EX_IOERR;
 	}
 	return 0;
 }

@@ -139,7 +139,7 @@ chown 65534 "$S"; refused "store owned by nobody" 77 'owned by uid 65534'
 chown 0 "$S"
 printf 'not a tdb\n' > "$S"; refused "foreign file" 65 'not a relay store'
 : > "$S"; refused "empty file" 65 'not a relay store'
-head -c 4096 "$T_TMP/good.tdb" > "$S"; refused "truncated store" 65 '.'
+head -c 4096 "$T_TMP/good.tdb" > "$S"; refused "truncated store" 65 'not a valid tdb file \(truncated or corrupt\)'
 rm -f "$S"; ln -s "$T_TMP/good.tdb" "$S"
 cp "$T_TMP/good.tdb" "$T_TMP/good.orig"
 t_expect_status "symlinked store refused" 77 v dump

@@ -161,16 +161,26 @@ check_vsmtprelay_options() {
 	return $problems
 }
 
+sysexits_number() { # NAME...: the numbers <sysexits.h> gives the names
+	local name
+	for name; do
+		awk -v n="$name" '$1 == "#define" && $2 == n { print $3 }' /usr/include/sysexits.h
+	done
+}
+
 code_exit_statuses() {
 	awk '/^int relay_status_exit_code/, /^}/' "$ROOT/core/store_error.c" |
-		grep -o 'return [0-9]*' | awk '{ print $2 }'
-	grep -ohE '(return|code =) [0-9]+;' "$ROOT"/vsmtprelay/*.c | grep -oE '[0-9]+'
-	awk '$1 == "#define" && $2 == "EXIT_USAGE" { print $3 }' "$ROOT/vsmtprelay/commands.h"
-	# New code returns sysexits(3) names: their numbers from the header.
-	grep -ohE '(return|code =) EX_[A-Z]+;' "$ROOT"/vsmtprelay/*.c | grep -oE 'EX_[A-Z]+' |
-		sort -u | while read -r name; do
-			awk -v n="$name" '$1 == "#define" && $2 == n { print $3 }' /usr/include/sysexits.h
+		grep -oE 'return ([0-9]+|EX_[A-Z]+)' | awk '{ print $2 }' |
+		while read -r code; do
+			case $code in EX_*) sysexits_number "$code" ;; *) echo "$code" ;; esac
 		done
+	grep -ohE '(return|code =) [0-9]+;' "$ROOT"/vsmtprelay/*.c | grep -oE '[0-9]+'
+	# shellcheck disable=SC2046
+	sysexits_number $(awk '$1 == "#define" && $2 == "EXIT_USAGE" { print $3 }' \
+		"$ROOT/vsmtprelay/commands.h")
+	# shellcheck disable=SC2046
+	sysexits_number $(grep -ohE '(return|code =) EX_[A-Z]+;' "$ROOT"/vsmtprelay/*.c |
+		grep -oE 'EX_[A-Z]+' | sort -u)
 }
 
 check_vsmtprelay_exit_status() {

@@ -88,7 +88,7 @@ static char store_path[4200];
 static size_t entry_count(void)
 {
 	struct relay_store_options options = { .timeout_ms = 5000,
-					       .read_only = true };
+					       .fallback_read_only = true };
 	struct relay_snapshot snap;
 	struct relay_store *store;
 	struct relay_error err;

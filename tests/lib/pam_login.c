@@ -88,7 +88,7 @@ bool pam_login_recorded(const char *store_path, const char *rhost,
 			int64_t *stamp)
 {
 	struct relay_store_options options = { .timeout_ms = 5000,
-					       .read_only = true };
+					       .fallback_read_only = true };
 	struct relay_store *store;
 	struct relay_error err;
 	struct relay_addr addr;

@@ -239,7 +239,6 @@ mounted() { # NAME MODE INPUT STATUS PATTERN
 	cmp -s "$out/before.db" "$out/after.db" && t_ok "$1: old map intact" ||
 		t_fail "$1: old map intact"
 	t_expect "$1: only the map in the directory" "relayers.db" "$(cat "$out/ls" 2>/dev/null)"
-	mountpoint -q "$T_TMP/$2" && t_fail "$1: mount left behind" || t_ok "$1: no mount left behind"
 }
 mounted "full disk" full "$T_TMP/big.tdb" 74 'No space left on device'
 # The same 3000 entries spread over many buckets: still exactly the keys.

@@ -29,3 +29,9 @@ $(GUARD_TEST): $(call objects_of,tests/pam/test_guard.c) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(TDB_LIBS) $(PAM_LIBS) -lcmocka
 check-pam check-pam-valgrind: $(GUARD_TEST) $(STORE_TOOL) $(PAM_LOGINS)
+
+# The login path links no Berkeley DB, socket-server, Redis or CLI code.
+CHECKS += check-link-rule
+.PHONY: check-link-rule
+check-link-rule: $(PAM_MODULE) $(MAPGEN) $(RELAYERSD) $(VSMTPRELAY)
+	RELAYERS_BUILD=$(BUILD) tests/pam/link_rule.sh

@@ -67,7 +67,7 @@ static int login(const char *service, const char *password, const char *rhost)
 static int64_t stored(const char *name, const char *text)
 {
 	struct relay_store_options options = { .timeout_ms = 1000,
-					       .read_only = true };
+					       .fallback_read_only = true };
 	struct relay_store *store;
 	struct relay_error err;
 	struct relay_addr addr;

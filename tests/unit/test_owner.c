@@ -74,7 +74,7 @@ static void test_service_codes(void **state)
 
 static TDB_DATA text(const char *s)
 {
-	return store_text(s, strlen(s));
+	return store_data(s, strlen(s));
 }
 
 static void test_owner_records(void **state)
@@ -99,7 +99,7 @@ static void test_owner_records(void **state)
 	assert_false(store_is_bookkeeping(key, text("\tdovecot")));
 	assert_false(store_is_bookkeeping(key, text("al ice\tdovecot")));
 	assert_false(store_is_bookkeeping(key, text("alice\tdove\tcot")));
-	assert_false(store_is_bookkeeping(key, store_text("a\0e\tdovecot", 10)));
+	assert_false(store_is_bookkeeping(key, store_data("a\0e\tdovecot", 10)));
 	/* Entries and the marker are not bookkeeping. */
 	assert_false(store_is_bookkeeping(text("192.0.2.7"), text("1700000000")));
 	assert_false(store_is_bookkeeping(text("relayers:store"), text("1")));

@@ -847,7 +847,7 @@ static void test_missing_store(void **state)
 	expect_dir(fx->dir, "");
 
 	/* A reader never creates. */
-	opts.read_only = true;
+	opts.fallback_read_only = true;
 	assert_int_equal(relay_store_open(fx->path, &opts, &store, &err),
 			 RELAY_MISSING);
 	expect_dir(fx->dir, "");
@@ -1333,7 +1333,7 @@ static void as_nobody(const char *path, int in, int out)
 		result[1] = (signed char)relay_store_put(store, &addr, 1, &err);
 		relay_store_close(store);
 	}
-	opts.read_only = true;
+	opts.fallback_read_only = true;
 	result[2] = (signed char)relay_store_open(path, &opts, &store, &err);
 	if (result[2] == RELAY_OK) {
 		/* Without write access tdb takes no locks: a listing must
