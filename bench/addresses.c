@@ -1,13 +1,21 @@
 #include "addresses.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 void login_client_text(uint32_t n, char out[RELAY_ADDR_TEXT_MAX])
 {
 	uint32_t ip = (100u << 24 | 64u << 16) + n;
+	const char *v6 = getenv("BENCH_CLIENT_IPV6");
 
+	if (v6 != NULL && strcmp(v6, "1") == 0) {
+		/* 2001:db8:ffff::/48 is apart from the filled entries' keys. */
+		snprintf(out, RELAY_ADDR_TEXT_MAX, "2001:db8:ffff::%x:%x",
+			 (unsigned)(n >> 16), (unsigned)(n & 0xffff));
+		return;
+	}
 	snprintf(out, RELAY_ADDR_TEXT_MAX, "%u.%u.%u.%u", ip >> 24,
 		 (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
 }

@@ -9,6 +9,7 @@
 # BENCH_ENTRIES    entries in the big store (default 1000000)
 # BENCH_SKIP_CALLGRIND=1 skips the instruction counts (valgrind is slow)
 # BENCH_WATCH_SECONDS how long mapgen --watch is measured (default 20)
+# BENCH_SECTIONS   the sections to run, by function name (default all)
 set -eu
 
 : "${RELAYERS_BUILD:=build}"
@@ -234,6 +235,54 @@ watch_under_logins() {
 	done
 }
 
+# System calls of COUNT logins of one service under strace -c -f (the
+# program's start included; syscalls_added subtracts it).
+syscalls_of() {
+	service=$1 count=$2 first=$3
+	strace -f -c -o "$D/strace.out" "$LOGIN" single "$D/conf" "$service" "$count" "$first" \
+		>/dev/null 2>&1 || { echo "bench: strace of $service failed" >&2; exit 1; }
+	awk '$NF == "total" { print $4 }' "$D/strace.out"
+}
+
+# Calls a login adds: (calls of 220 logins - calls of 20) / 200, for the
+# stack with the module minus stack_a, so that the program's start and the
+# module's first load fall out.  $2 = first client, reused for re-logins.
+syscalls_added() {
+	service=$1 first=$2
+	b=$(( $(syscalls_of "$service" 220 "$first") - $(syscalls_of "$service" 20 "$((first + 220))") ))
+	awk -v b="$b" -v a="$A_CALLS" 'BEGIN { printf "%.1f", (b - a) / 200 }'
+}
+
+# The issue-15 figure: system calls per login at every store size, after
+# expire halved a store (a long free list), IPv4 and IPv6, new addresses
+# and re-logins from addresses already in the store.
+syscalls_per_login() {
+	section "system calls added per login (strace -c; (220 logins - 20 logins) / 200, module stack minus stack_a)"
+	cp "$D/expire.tdb" "$D/halved.tdb"
+	write_stacks "$D/s0.tdb"
+	take_clients 440
+	A_CALLS=$(( $(syscalls_of stack_a 220 "$FIRST") - $(syscalls_of stack_a 20 "$((FIRST + 220))") ))
+	printf '%-28s %-5s %9s %9s %13s %13s\n' store family "B new" "C new" "B re-login" "C re-login"
+	for name in s0 "s$BIG" halved; do
+		write_stacks "$D/$name.tdb"
+		for family in 4 6; do
+			if [ "$family" = 6 ]; then BENCH_CLIENT_IPV6=1; else BENCH_CLIENT_IPV6=0; fi
+			export BENCH_CLIENT_IPV6
+			take_clients 480; fb=$FIRST
+			take_clients 480; fc=$FIRST
+			bn=$(syscalls_added stack_b "$fb"); cn=$(syscalls_added stack_c "$fc")
+			br=$(syscalls_added stack_b "$fb"); cr=$(syscalls_added stack_c "$fc")
+			printf '%-28s %-5s %9s %9s %13s %13s\n' "$name" "IPv$family" "$bn" "$cn" "$br" "$cr"
+		done
+	done
+	BENCH_CLIENT_IPV6=0
+	echo "-- the calls of 220 logins with stack_c, store s$BIG, new IPv4 addresses (program start included)"
+	take_clients 220
+	write_stacks "$D/s$BIG.tdb"
+	syscalls_of stack_c 220 "$FIRST" >/dev/null
+	sed -n '1,/^-/d; /^-/d; p' "$D/strace.out" | sort -k4,4nr | head -n 12
+}
+
 expire() {
 	store=$D/expire.tdb
 	section "vsmtprelay expire $OLD_MINUTES on $BIG entries (half of them old)"
@@ -352,20 +401,17 @@ redis_lag() {
 	done
 }
 
+# BENCH_SECTIONS picks sections by function name (default: all of them);
+# machine and make_stores always run, syscalls_per_login needs expire.
+SECTIONS=${BENCH_SECTIONS:-login_cost concurrency login_memory exporters watch_under_logins expire syscalls_per_login refresh_sessions relayersd_lookups map_floor repair redis_lag instructions latency}
 began=$(date +%s)
 machine
 make_stores
-login_cost
-concurrency
-login_memory
-exporters
-watch_under_logins
-expire
-refresh_sessions
-relayersd_lookups
-map_floor
-repair
-redis_lag
-instructions
-latency
+case " $SECTIONS " in
+*" expire "*) ;;
+*" syscalls_per_login "*) SECTIONS="expire $SECTIONS" ;;
+esac
+for s in $SECTIONS; do
+	"$s"
+done
 section "done in $(( $(date +%s) - began ))s; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
