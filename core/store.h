@@ -119,6 +119,11 @@ enum relay_status relay_store_check(struct relay_store *store,
 enum relay_status relay_store_repack(struct relay_store *store,
 				     struct relay_error *err);
 
+/* Repacks the store when its free list holds more holes than a login
+ * should walk, as a bulk delete (expire) leaves it (store_compact.c). */
+enum relay_status relay_store_compact(struct relay_store *store,
+				      struct relay_error *err);
+
 /* What a salvage found and kept (store_salvage.c). */
 struct relay_salvage_report {
 	uint64_t entries;	/* relay entries in the new store */

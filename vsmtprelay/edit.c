@@ -126,7 +126,8 @@ int cmd_expire(const char *path, int argc, char **argv)
 	if (relay_store_prune(store, keep_unexpired, &e, &removed, &err) !=
 	    RELAY_OK ||
 	    relay_store_prune_bookkeeping(store, e.now, e.max_age, &removed,
-					  &err) != RELAY_OK)
+					  &err) != RELAY_OK ||
+	    relay_store_compact(store, &err) != RELAY_OK)
 		code = cli_store_error(&err);
 	relay_store_close(store);
 	return code;

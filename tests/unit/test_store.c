@@ -782,14 +782,22 @@ static void test_check_good_store(void **state)
 	relay_store_close(store);
 }
 
-static void test_repack_keeps_entries(void **state)
+/* The records in tdb's free list (the store must be closed: one
+ * process cannot open a tdb twice). */
+static int free_list_holes(const char *path)
 {
-	struct fixture *fx = *state;
-	struct relay_store *store = must_open(fx->path, true);
+	struct tdb_context *tdb = raw_open(path, O_RDWR);
+	int holes = tdb_freelist_size(tdb);
+
+	tdb_close(tdb);
+	return holes;
+}
+
+static void delete_every_other(struct relay_store *store, int count)
+{
 	struct relay_error err;
 
-	put_many(store, 1000);
-	for (int i = 0; i < 1000; i += 2) {
+	for (int i = 0; i < count; i += 2) {
 		char text[32];
 		struct relay_addr addr;
 
@@ -797,6 +805,58 @@ static void test_repack_keeps_entries(void **state)
 		addr = addr_of(text);
 		assert_int_equal(relay_store_delete(store, &addr, &err), RELAY_OK);
 	}
+}
+
+/* Deleting every other record leaves holes that cannot merge: a long
+ * free list, which compacting must shorten, keeping every entry. */
+static void test_compact_shortens_long_free_list(void **state)
+{
+	struct fixture *fx = *state;
+	struct relay_store *store = must_open(fx->path, true);
+	struct relay_error err;
+
+	put_many(store, 1000);
+	delete_every_other(store, 1000);
+	relay_store_close(store);
+	assert_true(free_list_holes(fx->path) > 400);
+
+	store = must_open(fx->path, true);
+	assert_int_equal(relay_store_compact(store, &err), RELAY_OK);
+	relay_store_close(store);
+	assert_true(free_list_holes(fx->path) <= 4);
+
+	store = must_open(fx->path, false);
+	assert_int_equal(count_entries(store), 500);
+	expect_stamp(store, "10.0.3.231", 1000000 + 999);
+	expect_store_check(store, 500, 0);
+	relay_store_close(store);
+}
+
+/* A short free list is left as it is: no rewrite of the whole store. */
+static void test_compact_leaves_short_free_list(void **state)
+{
+	struct fixture *fx = *state;
+	struct relay_store *store = must_open(fx->path, true);
+	struct relay_error err;
+	uint64_t before;
+
+	put_many(store, 1000);
+	delete_every_other(store, 10);
+	before = relay_store_seqnum(store);
+	assert_int_equal(relay_store_compact(store, &err), RELAY_OK);
+	assert_true(relay_store_seqnum(store) == before);
+	assert_int_equal(count_entries(store), 995);
+	relay_store_close(store);
+}
+
+static void test_repack_keeps_entries(void **state)
+{
+	struct fixture *fx = *state;
+	struct relay_store *store = must_open(fx->path, true);
+	struct relay_error err;
+
+	put_many(store, 1000);
+	delete_every_other(store, 1000);
 	assert_int_equal(relay_store_repack(store, &err), RELAY_OK);
 	assert_int_equal(count_entries(store), 500);
 	expect_stamp(store, "10.0.3.231", 1000000 + 999);
@@ -1403,6 +1463,8 @@ int main(void)
 		STORE_TEST(test_seqnum_changes),
 		STORE_TEST(test_check_good_store),
 		STORE_TEST(test_repack_keeps_entries),
+		STORE_TEST(test_compact_shortens_long_free_list),
+		STORE_TEST(test_compact_leaves_short_free_list),
 		cmocka_unit_test(test_status_exit_codes),
 		STORE_TEST(test_missing_store),
 		STORE_TEST(test_missing_directory),
