@@ -10,6 +10,7 @@
 # BENCH_SKIP_CALLGRIND=1 skips the instruction counts (valgrind is slow)
 # BENCH_WATCH_SECONDS how long mapgen --watch is measured (default 20)
 # BENCH_SECTIONS   the sections to run, by function name (default all)
+# BENCH_SYSCALL_LOGINS logins counted per figure of syscalls_per_login (default 200)
 set -eu
 
 : "${RELAYERS_BUILD:=build}"
@@ -244,32 +245,34 @@ syscalls_of() {
 	awk '$NF == "total" { print $4 }' "$D/strace.out"
 }
 
-# Calls a login adds: (calls of 220 logins - calls of 20) / 200, for the
+# Calls a login adds: (calls of N+20 logins - calls of 20) / N, for the
 # stack with the module minus stack_a, so that the program's start and the
 # module's first load fall out.  $2 = first client, reused for re-logins.
+SYSCALL_LOGINS=${BENCH_SYSCALL_LOGINS:-200}
 syscalls_added() {
 	service=$1 first=$2
-	b=$(( $(syscalls_of "$service" 220 "$first") - $(syscalls_of "$service" 20 "$((first + 220))") ))
-	awk -v b="$b" -v a="$A_CALLS" 'BEGIN { printf "%.1f", (b - a) / 200 }'
+	b=$(( $(syscalls_of "$service" $((SYSCALL_LOGINS + 20)) "$first") - $(syscalls_of "$service" 20 "$((first + SYSCALL_LOGINS + 20))") ))
+	awk -v b="$b" -v a="$A_CALLS" -v n="$SYSCALL_LOGINS" 'BEGIN { printf "%.1f", (b - a) / n }'
 }
 
 # The issue-15 figure: system calls per login at every store size, after
 # expire halved a store (a long free list), IPv4 and IPv6, new addresses
 # and re-logins from addresses already in the store.
 syscalls_per_login() {
-	section "system calls added per login (strace -c; (220 logins - 20 logins) / 200, module stack minus stack_a)"
+	n=$SYSCALL_LOGINS
+	section "system calls added per login (strace -c; ($((n + 20)) logins - 20 logins) / $n, module stack minus stack_a)"
 	cp "$D/expire.tdb" "$D/halved.tdb"
 	write_stacks "$D/s0.tdb"
-	take_clients 440
-	A_CALLS=$(( $(syscalls_of stack_a 220 "$FIRST") - $(syscalls_of stack_a 20 "$((FIRST + 220))") ))
+	take_clients $((2 * n + 40))
+	A_CALLS=$(( $(syscalls_of stack_a $((n + 20)) "$FIRST") - $(syscalls_of stack_a 20 "$((FIRST + n + 20))") ))
 	printf '%-28s %-5s %9s %9s %13s %13s\n' store family "B new" "C new" "B re-login" "C re-login"
 	for name in s0 "s$BIG" halved; do
 		write_stacks "$D/$name.tdb"
 		for family in 4 6; do
 			if [ "$family" = 6 ]; then BENCH_CLIENT_IPV6=1; else BENCH_CLIENT_IPV6=0; fi
 			export BENCH_CLIENT_IPV6
-			take_clients 480; fb=$FIRST
-			take_clients 480; fc=$FIRST
+			take_clients $((2 * n + 80)); fb=$FIRST
+			take_clients $((2 * n + 80)); fc=$FIRST
 			bn=$(syscalls_added stack_b "$fb"); cn=$(syscalls_added stack_c "$fc")
 			br=$(syscalls_added stack_b "$fb"); cr=$(syscalls_added stack_c "$fc")
 			printf '%-28s %-5s %9s %9s %13s %13s\n' "$name" "IPv$family" "$bn" "$cn" "$br" "$cr"
