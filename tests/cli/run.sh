@@ -269,4 +269,19 @@ t_expect_status "expire 60" 0 w expire 60
 t_expect "expire removed the old entries, their owners and the aged account" \
 	"relayers:store " "$(keys)"
 
+# expire leaves tdb's free list short: the holes of removed entries, none
+# merging with the next (every other entry goes), would make a login that
+# allocates walk them all.
+F=$T_TMP/holes.tdb
+for i in $(seq 1 200); do
+	if [ $((i % 2)) = 0 ]; then stamp=$((now - 7200)); else stamp=$now; fi
+	"$V" -f "$F" add "10.$i.0.1" "$stamp" || t_fail "holes: add 10.$i.0.1"
+done
+t_expect_status "expire of every other entry" 0 "$V" -f "$F" expire 60
+t_expect "... keeps the other half" 100 "$("$V" -f "$F" dump | wc -l)"
+holes=$(tdbtool "$F" freelist | grep -c 'rec_len')
+[ "$holes" -le 5 ] && t_ok "... and leaves at most 4 holes in the free list" ||
+	t_fail "... and leaves at most 4 holes in the free list (tdbtool: $((holes - 1)))"
+t_expect_match "... in a sound tdb" 'integrity is OK' "$(tdbtool "$F" check)"
+
 t_done
