@@ -73,10 +73,16 @@ bool store_still_in_place(struct relay_store *store)
 {
 	struct stat open_file, named;
 
-	return fstat(tdb_fd(store->tdb), &open_file) == 0 &&
-	       stat(store->path, &named) == 0 &&
-	       open_file.st_dev == named.st_dev &&
-	       open_file.st_ino == named.st_ino;
+	if (!store->open_file_known) {
+		if (fstat(tdb_fd(store->tdb), &open_file) != 0)
+			return false;
+		store->open_dev = open_file.st_dev;
+		store->open_ino = open_file.st_ino;
+		store->open_file_known = true;
+	}
+	return stat(store->path, &named) == 0 &&
+	       store->open_dev == named.st_dev &&
+	       store->open_ino == named.st_ino;
 }
 
 /* Takes key's chain lock, within the timeout, on the file that the path

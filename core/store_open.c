@@ -199,6 +199,9 @@ static enum relay_status attach(struct relay_store *store, int access,
 		return store_fail(err, RELAY_INSECURE, store->path,
 				  "file was replaced while opening");
 	}
+	store->open_dev = st.st_dev;
+	store->open_ino = st.st_ino;
+	store->open_file_known = true;
 	tdb_setalarm_sigptr(store->tdb, &store->timer.expired);
 	if (!has_marker(store)) {
 		enum TDB_ERROR code = tdb_error(store->tdb);
@@ -255,6 +258,7 @@ enum relay_status store_open_guarded(struct relay_store *store,
 		if (store->tdb != NULL)
 			tdb_close(store->tdb);
 		store->tdb = NULL;
+		store->open_file_known = false;
 		store->replaced = false;
 		status = inspect_for(options, store->path, &access, &fd, &st, err);
 		if (status == RELAY_MISSING && options->create &&

@@ -35,6 +35,12 @@ struct relay_store {
 	/* The path names another file than the one open (a repair put a
 	 * new store in place): reopen and try again. */
 	bool replaced;
+	/* The device and inode of the file tdb has open, taken once when it
+	 * was opened (an open file's never change), so that checking the
+	 * path against it costs one stat; false until then. */
+	bool open_file_known;
+	dev_t open_dev;
+	ino_t open_ino;
 	void (*log)(void *context, const char *message);
 	void *log_context;
 };
