@@ -61,21 +61,6 @@ logfile $R/log
 EOF
 chmod 0600 "$R/redis.conf"
 
-PIDS=""
-spawn() { # NAME COMMAND...: in the background, log in $T_TMP/NAME.log
-	local name=$1; shift
-	"$@" >"$T_TMP/$name.log" 2>&1 &
-	eval "PID_$name=$!"
-	PIDS="$PIDS $!"
-}
-pid_of() { eval "echo \$PID_$1"; }
-alive() { kill -0 "$(pid_of "$1")" 2>/dev/null; }
-stop_all() {
-	local p
-	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
-	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	return 0
-}
 t_at_exit stop_all
 
 spawn redis redis-server "$R/redis.conf"
