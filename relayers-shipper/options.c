@@ -1,12 +1,11 @@
 #include "options.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "escape.h"
+#include "option_parse.h"
 #include "stamp.h"
 #include "store.h"
 
@@ -58,15 +57,7 @@ static void usage(FILE *out)
 
 static int usage_error(const char *problem, const char *arg)
 {
-	char shown[RELAY_ESCAPE_TEXT_MAX];
-
-	if (arg != NULL)
-		fprintf(stderr, "relayers-shipper: %s \"%s\"\n", problem,
-			relay_escape_str(arg, shown));
-	else
-		fprintf(stderr, "relayers-shipper: %s\n", problem);
-	usage(stderr);
-	return EX_USAGE;
+	return relay_option_refuse("relayers-shipper", usage, problem, arg);
 }
 
 /* Names that go into keys and MATCH patterns: no glob, no space. */
@@ -89,8 +80,7 @@ static bool plain_name(const char *text, size_t max, bool colon)
 
 static bool parse_number(const char *text, int64_t max, int64_t *out)
 {
-	return relay_stamp_parse(text, strlen(text), out) && *out >= 1 &&
-	       *out <= max;
+	return relay_option_number(text, 1, max, out);
 }
 
 static int check(struct shipper_options *out)
