@@ -27,22 +27,37 @@ int relay_option_refuse(const char *program, void (*usage)(FILE *out),
 	return EX_USAGE;
 }
 
+static int take_shared(const struct relay_option_set *set, int opt,
+		       const char *refused, void *context)
+{
+	if (opt == RELAY_OPTION_HELP) {
+		set->usage(stdout);
+		return EX_OK;
+	}
+	if (opt == RELAY_OPTION_VERSION) {
+		printf("%s %s\n", set->program, RELAY_VERSION);
+		return EX_OK;
+	}
+	if (opt != '?')
+		return set->take(opt, optarg, context);
+	if (!set->getopt_messages)
+		return relay_option_refuse(set->program, set->usage,
+					   "unknown option or missing argument",
+					   refused);
+	set->usage(stderr);
+	return EX_USAGE;
+}
+
 int relay_option_parse(const struct relay_option_set *set, int argc,
 		       char **argv, void *context)
 {
 	int opt;
 
-	opterr = 0;
+	opterr = set->getopt_messages;
 	while ((opt = getopt_long(argc, argv, set->short_options,
 				  set->long_options, NULL)) != -1) {
-		int rc;
+		int rc = take_shared(set, opt, argv[optind - 1], context);
 
-		if (opt == '?')
-			rc = relay_option_refuse(set->program, set->usage,
-						 "unknown option or missing "
-						 "argument", argv[optind - 1]);
-		else
-			rc = set->take(opt, optarg, context);
 		if (rc >= 0)
 			return rc;
 	}

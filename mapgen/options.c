@@ -9,7 +9,7 @@
 #include "window.h"
 
 enum long_only { OPT_POSTFIX = 256, OPT_MAX_AGE, OPT_TEXT, OPT_WATCH,
-		 OPT_INTERVAL, OPT_HELP, OPT_VERSION };
+		 OPT_INTERVAL };
 
 static const struct option long_options[] = {
 	{ "postfix", no_argument, NULL, OPT_POSTFIX },
@@ -17,10 +17,7 @@ static const struct option long_options[] = {
 	{ "text", no_argument, NULL, OPT_TEXT },
 	{ "watch", no_argument, NULL, OPT_WATCH },
 	{ "interval-ms", required_argument, NULL, OPT_INTERVAL },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
+	RELAY_OPTIONS_SHARED,
 };
 
 static void usage(FILE *out)
@@ -75,8 +72,6 @@ static int take_option(int opt, const char *arg, void *context)
 					   arg);
 		out->interval_ms = (unsigned)number;
 		return -1;
-	case OPT_HELP: usage(stdout); return 0;
-	case OPT_VERSION: printf("mapgen %s\n", RELAY_VERSION); return 0;
 	}
 	return usage_error("unknown option", NULL);
 }
@@ -94,11 +89,7 @@ static int check_combination(const struct mapgen_options *out)
 }
 
 static const struct relay_option_set option_set = {
-	.program = "mapgen",
-	.usage = usage,
-	.short_options = "f:o:v",
-	.long_options = long_options,
-	.take = take_option,
+	"mapgen", usage, "f:o:v", long_options, take_option, false
 };
 
 int mapgen_parse_options(int argc, char **argv, struct mapgen_options *out)
@@ -111,7 +102,5 @@ int mapgen_parse_options(int argc, char **argv, struct mapgen_options *out)
 	out->max_age = MAP_NO_MAX_AGE;
 	out->interval_ms = MAPGEN_DEFAULT_INTERVAL_MS;
 	rc = relay_option_parse(&option_set, argc, argv, out);
-	if (rc >= 0)
-		return rc;
-	return check_combination(out);
+	return rc >= 0 ? rc : check_combination(out);
 }

@@ -9,9 +9,8 @@
 #include "store.h"
 
 enum long_only { OPT_MAX_AGE = 256, OPT_LISTEN, OPT_USER, OPT_MAX_CONN,
-		 OPT_IDLE, OPT_REQUEST, OPT_MODE, OPT_GROUP, OPT_HELP,
-		 OPT_VERSION, OPT_REDIS, OPT_SENTINEL, OPT_MASTER, OPT_PASSWORD,
-		 OPT_PREFIX };
+		 OPT_IDLE, OPT_REQUEST, OPT_MODE, OPT_GROUP, OPT_REDIS,
+		 OPT_SENTINEL, OPT_MASTER, OPT_PASSWORD, OPT_PREFIX };
 
 static const struct option long_options[] = {
 	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
@@ -27,10 +26,7 @@ static const struct option long_options[] = {
 	{ "redis-master", required_argument, NULL, OPT_MASTER },
 	{ "redis-password-file", required_argument, NULL, OPT_PASSWORD },
 	{ "redis-prefix", required_argument, NULL, OPT_PREFIX },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
+	RELAY_OPTIONS_SHARED,
 };
 
 static void usage(FILE *out)
@@ -162,18 +158,12 @@ static int take_option(int opt, const char *arg, void *context)
 	case OPT_MASTER: out->redis_master = arg; return -1;
 	case OPT_PASSWORD: out->redis_password_file = arg; return -1;
 	case OPT_PREFIX: out->redis_prefix = arg; return -1;
-	case OPT_HELP: usage(stdout); return 0;
-	case OPT_VERSION: printf("relayersd %s\n", RELAY_VERSION); return 0;
 	}
 	return usage_error("unknown option", NULL);
 }
 
 static const struct relay_option_set option_set = {
-	.program = "relayersd",
-	.usage = usage,
-	.short_options = "f:v",
-	.long_options = long_options,
-	.take = take_option,
+	"relayersd", usage, "f:v", long_options, take_option, false
 };
 
 int relayersd_parse_options(int argc, char **argv, struct relayersd_options *out)
