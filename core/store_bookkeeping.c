@@ -140,7 +140,12 @@ static int compare_refs(const void *a, const void *b)
 			    &((const struct owner_ref *)b)->addr);
 }
 
-static bool index_owners(const struct raw_copy *raw, struct owner_index *index)
+/* The address a record is indexed under, or false to leave it out. */
+typedef bool record_addr_fn(unsigned kind, TDB_DATA key, TDB_DATA value,
+			    struct relay_addr *addr);
+
+static bool index_records(const struct raw_copy *raw,
+			  struct owner_index *index, record_addr_fn *addr_of)
 {
 	size_t at = 0, capacity = 0;
 	unsigned kind;
@@ -150,7 +155,7 @@ static bool index_owners(const struct raw_copy *raw, struct owner_index *index)
 	while (raw_next(raw, &at, &kind, &key, &value)) {
 		struct relay_addr addr;
 
-		if (kind != KIND_OWNER || !store_owner_key_parse(key, &addr))
+		if (!addr_of(kind, key, value, &addr))
 			continue;
 		if (index->count == capacity) {
 			size_t grown_to = capacity ? capacity * 2 : 1024;
@@ -170,6 +175,17 @@ static bool index_owners(const struct raw_copy *raw, struct owner_index *index)
 		qsort(index->refs, index->count, sizeof(*index->refs),
 		      compare_refs);
 	return true;
+}
+
+static bool owner_record_addr(unsigned kind, TDB_DATA key, TDB_DATA value,
+			      struct relay_addr *addr)
+{
+	return kind == KIND_OWNER && store_owner_key_parse(key, addr);
+}
+
+static bool index_owners(const struct raw_copy *raw, struct owner_index *index)
+{
+	return index_records(raw, index, owner_record_addr);
 }
 
 static const struct owner_ref *find_owner(const struct owner_index *index,
@@ -429,37 +445,17 @@ static bool has_entry(const struct owner_index *entries,
 	return find_owner(entries, addr) != NULL;
 }
 
+static bool entry_record_addr(unsigned kind, TDB_DATA key, TDB_DATA value,
+			      struct relay_addr *addr)
+{
+	int64_t stamp;
+
+	return kind == KIND_ENTRY && store_decode(key, value, addr, &stamp);
+}
+
 static bool index_entries(const struct raw_copy *raw, struct owner_index *index)
 {
-	size_t at = 0, capacity = 0;
-	unsigned kind;
-	TDB_DATA key, value;
-
-	memset(index, 0, sizeof(*index));
-	while (raw_next(raw, &at, &kind, &key, &value)) {
-		struct relay_addr addr;
-		int64_t stamp;
-
-		if (kind != KIND_ENTRY || !store_decode(key, value, &addr, &stamp))
-			continue;
-		if (index->count == capacity) {
-			size_t grown_to = capacity ? capacity * 2 : 1024;
-			struct owner_ref *grown =
-				realloc(index->refs, grown_to * sizeof(*grown));
-
-			if (grown == NULL)
-				return false;
-			index->refs = grown;
-			capacity = grown_to;
-		}
-		index->refs[index->count].addr = addr;
-		index->refs[index->count].value = value;
-		index->count++;
-	}
-	if (index->count > 0)
-		qsort(index->refs, index->count, sizeof(*index->refs),
-		      compare_refs);
-	return true;
+	return index_records(raw, index, entry_record_addr);
 }
 
 static size_t find_stale(const struct raw_copy *raw,
