@@ -188,6 +188,25 @@ static bool index_owners(const struct raw_copy *raw, struct owner_index *index)
 	return index_records(raw, index, owner_record_addr);
 }
 
+/* Copies the records of the kinds in want and indexes the owners among
+ * them.  Whatever it returns, raw's bytes and index's refs are the
+ * caller's to free (NULL when never had). */
+static enum relay_status collect_owners(struct relay_store *store,
+					unsigned want, struct raw_copy *raw,
+					struct owner_index *index,
+					struct relay_error *err)
+{
+	enum relay_status status = collect(store, want, raw, err);
+
+	memset(index, 0, sizeof(*index));
+	if (status != RELAY_OK)
+		return status;
+	if (!index_owners(raw, index))
+		return store_fail(err, RELAY_FAILED, store->path,
+				  "out of memory indexing owners");
+	return RELAY_OK;
+}
+
 static const struct owner_ref *find_owner(const struct owner_index *index,
 					  const struct relay_addr *addr)
 {
@@ -212,19 +231,14 @@ enum relay_status relay_store_who(struct relay_store *store, relay_owned_fn fn,
 {
 	struct raw_copy raw;
 	struct owner_index index;
-	enum relay_status status = collect(store, KIND_ENTRY | KIND_OWNER, &raw,
-					   err);
+	enum relay_status status = collect_owners(store, KIND_ENTRY | KIND_OWNER,
+						  &raw, &index, err);
 	size_t at = 0;
 	unsigned kind;
 	TDB_DATA key, value;
 
 	if (status != RELAY_OK)
-		return status;
-	if (!index_owners(&raw, &index)) {
-		status = store_fail(err, RELAY_FAILED, store->path,
-				    "out of memory indexing owners");
 		goto done;
-	}
 	while (raw_next(&raw, &at, &kind, &key, &value)) {
 		struct relay_owned_entry entry;
 		const struct owner_ref *owner;
@@ -341,14 +355,9 @@ enum relay_status relay_store_revoke(struct relay_store *store,
 	if (!relay_user_encode(user, user_len, user_code))
 		return store_fail(err, RELAY_NOT_FOUND, store->path,
 				  "an empty user name owns nothing");
-	status = collect(store, KIND_OWNER, &raw, err);
+	status = collect_owners(store, KIND_OWNER, &raw, &index, err);
 	if (status != RELAY_OK)
-		return status;
-	if (!index_owners(&raw, &index)) {
-		status = store_fail(err, RELAY_FAILED, store->path,
-				    "out of memory indexing owners");
 		goto done;
-	}
 	select_owned(&index, user_code);
 	if (own_transaction)
 		status = relay_store_begin(store, err);
