@@ -38,6 +38,14 @@ struct redis_credentials {
 	char password[REDIS_PASSWORD_MAX];
 };
 
+/* The long options relayersd and the shipper both take to say where
+ * Redis is, for their getopt_long tables; each names the codes. */
+#define REDIS_LINK_OPTIONS(address, sentinels, master, password_file)     \
+	{ "redis", required_argument, NULL, address },                    \
+	{ "redis-sentinel", required_argument, NULL, sentinels },         \
+	{ "redis-master", required_argument, NULL, master },              \
+	{ "redis-password-file", required_argument, NULL, password_file }
+
 /* Splits HOST:PORT (an IPv6 host in brackets); false on anything else. */
 bool redis_parse_address(const char *text, char *host, size_t hostlen,
 			 int *port);

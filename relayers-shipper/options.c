@@ -13,10 +13,7 @@ enum long_only { OPT_REDIS = 256, OPT_SENTINEL, OPT_MASTER, OPT_PASSWORD,
 		 OPT_PREFIX, OPT_HOST, OPT_MAX_AGE, OPT_TIMEOUT };
 
 static const struct option long_options[] = {
-	{ "redis", required_argument, NULL, OPT_REDIS },
-	{ "redis-sentinel", required_argument, NULL, OPT_SENTINEL },
-	{ "redis-master", required_argument, NULL, OPT_MASTER },
-	{ "redis-password-file", required_argument, NULL, OPT_PASSWORD },
+	REDIS_LINK_OPTIONS(OPT_REDIS, OPT_SENTINEL, OPT_MASTER, OPT_PASSWORD),
 	{ "redis-timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ "host", required_argument, NULL, OPT_HOST },

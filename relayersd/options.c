@@ -21,10 +21,7 @@ static const struct option long_options[] = {
 	{ "request-timeout", required_argument, NULL, OPT_REQUEST },
 	{ "socket-mode", required_argument, NULL, OPT_MODE },
 	{ "socket-group", required_argument, NULL, OPT_GROUP },
-	{ "redis", required_argument, NULL, OPT_REDIS },
-	{ "redis-sentinel", required_argument, NULL, OPT_SENTINEL },
-	{ "redis-master", required_argument, NULL, OPT_MASTER },
-	{ "redis-password-file", required_argument, NULL, OPT_PASSWORD },
+	REDIS_LINK_OPTIONS(OPT_REDIS, OPT_SENTINEL, OPT_MASTER, OPT_PASSWORD),
 	{ "redis-prefix", required_argument, NULL, OPT_PREFIX },
 	RELAY_OPTIONS_SHARED,
 };
