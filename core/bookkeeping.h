@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "owner.h"
+#include "prune.h"
 #include "store.h"
 
 /* The largest max_addrs a module line may ask for. */
@@ -100,7 +101,6 @@ enum relay_status relay_store_forget_owner(struct relay_store *store,
  * with now and max_age).  Candidates come from one read-locked pass; the
  * deletions run in transactions of at most RELAY_PRUNE_CHUNK records,
  * each candidate checked again inside.  *removed gets the count. */
-#define RELAY_PRUNE_CHUNK 4096
 enum relay_status relay_store_prune_bookkeeping(struct relay_store *store,
 						int64_t now, int64_t max_age,
 						uint64_t *removed,

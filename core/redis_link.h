@@ -41,6 +41,17 @@ struct redis_target {
 	unsigned timeout_ms;		/* each connect and each command */
 };
 
+/* The long options relayersd and the shipper both take to say where
+ * Redis is, for their getopt_long tables; each names the codes. */
+#define REDIS_LINK_OPTIONS(address, sentinels, master, password_file,    \
+			   sentinel_password_file)                        \
+	{ "redis", required_argument, NULL, address },                    \
+	{ "redis-sentinel", required_argument, NULL, sentinels },         \
+	{ "redis-master", required_argument, NULL, master },              \
+	{ "redis-password-file", required_argument, NULL, password_file }, \
+	{ "redis-sentinel-password-file", required_argument, NULL,        \
+	  sentinel_password_file }
+
 /* Splits HOST:PORT (an IPv6 host in brackets); false on anything else. */
 bool redis_parse_address(const char *text, char *host, size_t hostlen,
 			 int *port);

@@ -140,7 +140,12 @@ static int compare_refs(const void *a, const void *b)
 			    &((const struct owner_ref *)b)->addr);
 }
 
-static bool index_owners(const struct raw_copy *raw, struct owner_index *index)
+/* The address a record is indexed under, or false to leave it out. */
+typedef bool record_addr_fn(unsigned kind, TDB_DATA key, TDB_DATA value,
+			    struct relay_addr *addr);
+
+static bool index_records(const struct raw_copy *raw,
+			  struct owner_index *index, record_addr_fn *addr_of)
 {
 	size_t at = 0, capacity = 0;
 	unsigned kind;
@@ -150,7 +155,7 @@ static bool index_owners(const struct raw_copy *raw, struct owner_index *index)
 	while (raw_next(raw, &at, &kind, &key, &value)) {
 		struct relay_addr addr;
 
-		if (kind != KIND_OWNER || !store_owner_key_parse(key, &addr))
+		if (!addr_of(kind, key, value, &addr))
 			continue;
 		if (index->count == capacity) {
 			size_t grown_to = capacity ? capacity * 2 : 1024;
@@ -170,6 +175,36 @@ static bool index_owners(const struct raw_copy *raw, struct owner_index *index)
 		qsort(index->refs, index->count, sizeof(*index->refs),
 		      compare_refs);
 	return true;
+}
+
+static bool owner_record_addr(unsigned kind, TDB_DATA key, TDB_DATA value,
+			      struct relay_addr *addr)
+{
+	return kind == KIND_OWNER && store_owner_key_parse(key, addr);
+}
+
+static bool index_owners(const struct raw_copy *raw, struct owner_index *index)
+{
+	return index_records(raw, index, owner_record_addr);
+}
+
+/* Copies the records of the kinds in want and indexes the owners among
+ * them.  Whatever it returns, raw's bytes and index's refs are the
+ * caller's to free (NULL when never had). */
+static enum relay_status collect_owners(struct relay_store *store,
+					unsigned want, struct raw_copy *raw,
+					struct owner_index *index,
+					struct relay_error *err)
+{
+	enum relay_status status = collect(store, want, raw, err);
+
+	memset(index, 0, sizeof(*index));
+	if (status != RELAY_OK)
+		return status;
+	if (!index_owners(raw, index))
+		return store_fail(err, RELAY_FAILED, store->path,
+				  "out of memory indexing owners");
+	return RELAY_OK;
 }
 
 static const struct owner_ref *find_owner(const struct owner_index *index,
@@ -196,19 +231,14 @@ enum relay_status relay_store_who(struct relay_store *store, relay_owned_fn fn,
 {
 	struct raw_copy raw;
 	struct owner_index index;
-	enum relay_status status = collect(store, KIND_ENTRY | KIND_OWNER, &raw,
-					   err);
+	enum relay_status status = collect_owners(store, KIND_ENTRY | KIND_OWNER,
+						  &raw, &index, err);
 	size_t at = 0;
 	unsigned kind;
 	TDB_DATA key, value;
 
 	if (status != RELAY_OK)
-		return status;
-	if (!index_owners(&raw, &index)) {
-		status = store_fail(err, RELAY_FAILED, store->path,
-				    "out of memory indexing owners");
 		goto done;
-	}
 	while (raw_next(&raw, &at, &kind, &key, &value)) {
 		struct relay_owned_entry entry;
 		const struct owner_ref *owner;
@@ -325,14 +355,9 @@ enum relay_status relay_store_revoke(struct relay_store *store,
 	if (!relay_user_encode(user, user_len, user_code))
 		return store_fail(err, RELAY_NOT_FOUND, store->path,
 				  "an empty user name owns nothing");
-	status = collect(store, KIND_OWNER, &raw, err);
+	status = collect_owners(store, KIND_OWNER, &raw, &index, err);
 	if (status != RELAY_OK)
-		return status;
-	if (!index_owners(&raw, &index)) {
-		status = store_fail(err, RELAY_FAILED, store->path,
-				    "out of memory indexing owners");
 		goto done;
-	}
 	select_owned(&index, user_code);
 	if (own_transaction)
 		status = relay_store_begin(store, err);
@@ -429,37 +454,17 @@ static bool has_entry(const struct owner_index *entries,
 	return find_owner(entries, addr) != NULL;
 }
 
+static bool entry_record_addr(unsigned kind, TDB_DATA key, TDB_DATA value,
+			      struct relay_addr *addr)
+{
+	int64_t stamp;
+
+	return kind == KIND_ENTRY && store_decode(key, value, addr, &stamp);
+}
+
 static bool index_entries(const struct raw_copy *raw, struct owner_index *index)
 {
-	size_t at = 0, capacity = 0;
-	unsigned kind;
-	TDB_DATA key, value;
-
-	memset(index, 0, sizeof(*index));
-	while (raw_next(raw, &at, &kind, &key, &value)) {
-		struct relay_addr addr;
-		int64_t stamp;
-
-		if (kind != KIND_ENTRY || !store_decode(key, value, &addr, &stamp))
-			continue;
-		if (index->count == capacity) {
-			size_t grown_to = capacity ? capacity * 2 : 1024;
-			struct owner_ref *grown =
-				realloc(index->refs, grown_to * sizeof(*grown));
-
-			if (grown == NULL)
-				return false;
-			index->refs = grown;
-			capacity = grown_to;
-		}
-		index->refs[index->count].addr = addr;
-		index->refs[index->count].value = value;
-		index->count++;
-	}
-	if (index->count > 0)
-		qsort(index->refs, index->count, sizeof(*index->refs),
-		      compare_refs);
-	return true;
+	return index_records(raw, index, entry_record_addr);
 }
 
 static size_t find_stale(const struct raw_copy *raw,

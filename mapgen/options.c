@@ -1,17 +1,15 @@
 #include "options.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <sysexits.h>
 
-#include "escape.h"
+#include "option_parse.h"
 #include "stamp.h"
 #include "store.h"
 #include "window.h"
 
 enum long_only { OPT_POSTFIX = 256, OPT_MAX_AGE, OPT_TEXT, OPT_WATCH,
-		 OPT_INTERVAL, OPT_HELP, OPT_VERSION };
+		 OPT_INTERVAL };
 
 static const struct option long_options[] = {
 	{ "postfix", no_argument, NULL, OPT_POSTFIX },
@@ -19,10 +17,7 @@ static const struct option long_options[] = {
 	{ "text", no_argument, NULL, OPT_TEXT },
 	{ "watch", no_argument, NULL, OPT_WATCH },
 	{ "interval-ms", required_argument, NULL, OPT_INTERVAL },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
+	RELAY_OPTIONS_SHARED,
 };
 
 static void usage(FILE *out)
@@ -44,28 +39,23 @@ static void usage(FILE *out)
 
 static int usage_error(const char *problem, const char *arg)
 {
-	char shown[RELAY_ESCAPE_TEXT_MAX];
-
-	if (arg != NULL)
-		fprintf(stderr, "mapgen: %s \"%s\"\n", problem,
-			relay_escape_str(arg, shown));
-	else
-		fprintf(stderr, "mapgen: %s\n", problem);
-	usage(stderr);
-	return EX_USAGE;
+	return relay_option_refuse("mapgen", usage, problem, arg);
 }
 
 static bool parse_number(const char *text, int64_t *out)
 {
-	return relay_stamp_parse(text, strlen(text), out);
+	return relay_option_number(text, 0, INT64_MAX, out);
 }
 
-static int take_long_option(int opt, const char *arg,
-			    struct mapgen_options *out)
+static int take_option(int opt, const char *arg, void *context)
 {
+	struct mapgen_options *out = context;
 	int64_t number;
 
 	switch (opt) {
+	case 'f': out->store_path = arg; return -1;
+	case 'o': out->map = arg; return -1;
+	case 'v': out->verbose = true; return -1;
 	case OPT_POSTFIX: out->flavour = MAP_POSTFIX; return -1;
 	case OPT_TEXT: out->text = true; return -1;
 	case OPT_WATCH: out->watch = true; return -1;
@@ -82,8 +72,6 @@ static int take_long_option(int opt, const char *arg,
 					   arg);
 		out->interval_ms = (unsigned)number;
 		return -1;
-	case OPT_HELP: usage(stdout); return 0;
-	case OPT_VERSION: printf("mapgen %s\n", RELAY_VERSION); return 0;
 	}
 	return usage_error("unknown option", NULL);
 }
@@ -100,34 +88,19 @@ static int check_combination(const struct mapgen_options *out)
 	return -1;
 }
 
+static const struct relay_option_set option_set = {
+	"mapgen", usage, "f:o:v", long_options, take_option, false
+};
+
 int mapgen_parse_options(int argc, char **argv, struct mapgen_options *out)
 {
-	int opt;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->store_path = RELAY_DEFAULT_STORE;
 	out->flavour = MAP_SENDMAIL;
 	out->max_age = MAP_NO_MAX_AGE;
 	out->interval_ms = MAPGEN_DEFAULT_INTERVAL_MS;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "f:o:v", long_options, NULL)) != -1) {
-		int rc = -1;
-
-		if (opt == 'f')
-			out->store_path = optarg;
-		else if (opt == 'o')
-			out->map = optarg;
-		else if (opt == 'v')
-			out->verbose = true;
-		else if (opt == '?')
-			rc = usage_error("unknown option or missing argument",
-					 argv[optind - 1]);
-		else
-			rc = take_long_option(opt, optarg, out);
-		if (rc >= 0)
-			return rc;
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument", argv[optind]);
-	return check_combination(out);
+	rc = relay_option_parse(&option_set, argc, argv, out);
+	return rc >= 0 ? rc : check_combination(out);
 }

@@ -2,18 +2,16 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <time.h>
+
+#include "stop_signals.h"
 
 static sigset_t handled;
 
 void mapgen_signals_block(void)
 {
-	sigemptyset(&handled);
-	sigaddset(&handled, SIGTERM);
-	sigaddset(&handled, SIGINT);
-	sigaddset(&handled, SIGHUP);
-	sigprocmask(SIG_BLOCK, &handled, NULL);
+	relay_stop_signals_set(&handled);
+	relay_stop_signals_block();
 }
 
 bool mapgen_stop_pending(void)
@@ -42,5 +40,5 @@ enum mapgen_wake mapgen_signals_wait(unsigned ms, int *signo)
 
 int mapgen_signals_fd(void)
 {
-	return signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
+	return relay_stop_signals_fd();
 }

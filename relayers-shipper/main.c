@@ -14,6 +14,7 @@
 #include "follow.h"
 #include "options.h"
 #include "ship.h"
+#include "stop_signals.h"
 #include "store_wake.h"
 
 /* Backoff after a failure, doubling from the first to the last. */
@@ -220,15 +221,9 @@ static bool take_signal(struct shipper *s, int sfd)
 
 static int blocked_signals_fd(void)
 {
-	sigset_t set;
-
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	relay_stop_signals_block();
+	return relay_stop_signals_fd();
 }
 
 int main(int argc, char **argv)

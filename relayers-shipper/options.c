@@ -1,34 +1,26 @@
 #include "options.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "escape.h"
+#include "option_parse.h"
 #include "stamp.h"
 #include "store.h"
 
 enum long_only { OPT_REDIS = 256, OPT_SENTINEL, OPT_MASTER, OPT_PASSWORD,
-		 OPT_PREFIX, OPT_HOST, OPT_MAX_AGE, OPT_TIMEOUT, OPT_HELP,
-		 OPT_VERSION, OPT_SENTINEL_PASSWORD };
+		 OPT_PREFIX, OPT_HOST, OPT_MAX_AGE, OPT_TIMEOUT,
+		 OPT_SENTINEL_PASSWORD };
 
 static const struct option long_options[] = {
-	{ "redis", required_argument, NULL, OPT_REDIS },
-	{ "redis-sentinel", required_argument, NULL, OPT_SENTINEL },
-	{ "redis-master", required_argument, NULL, OPT_MASTER },
-	{ "redis-password-file", required_argument, NULL, OPT_PASSWORD },
-	{ "redis-sentinel-password-file", required_argument, NULL,
-	  OPT_SENTINEL_PASSWORD },
+	REDIS_LINK_OPTIONS(OPT_REDIS, OPT_SENTINEL, OPT_MASTER, OPT_PASSWORD,
+			   OPT_SENTINEL_PASSWORD),
 	{ "redis-timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ "host", required_argument, NULL, OPT_HOST },
 	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
+	RELAY_OPTIONS_SHARED,
 };
 
 static void usage(FILE *out)
@@ -62,15 +54,7 @@ static void usage(FILE *out)
 
 static int usage_error(const char *problem, const char *arg)
 {
-	char shown[RELAY_ESCAPE_TEXT_MAX];
-
-	if (arg != NULL)
-		fprintf(stderr, "relayers-shipper: %s \"%s\"\n", problem,
-			relay_escape_str(arg, shown));
-	else
-		fprintf(stderr, "relayers-shipper: %s\n", problem);
-	usage(stderr);
-	return EX_USAGE;
+	return relay_option_refuse("relayers-shipper", usage, problem, arg);
 }
 
 /* Names that go into keys and MATCH patterns: no glob, no space. */
@@ -93,8 +77,7 @@ static bool plain_name(const char *text, size_t max, bool colon)
 
 static bool parse_number(const char *text, int64_t max, int64_t *out)
 {
-	return relay_stamp_parse(text, strlen(text), out) && *out >= 1 &&
-	       *out <= max;
+	return relay_option_number(text, 1, max, out);
 }
 
 static int check(struct shipper_options *out)
@@ -114,65 +97,82 @@ static int check(struct shipper_options *out)
 	return -1;
 }
 
-int shipper_parse_options(int argc, char **argv, struct shipper_options *out)
+/* Takes the --redis... options, which say where to ship to. */
+static int take_target(int opt, const char *arg, struct shipper_options *out)
 {
 	int64_t number;
-	int ch;
+
+	switch (opt) {
+	case OPT_REDIS: {
+		char host[256];
+		int port;
+
+		if (!redis_parse_address(arg, host, sizeof(host), &port))
+			return usage_error("--redis takes HOST:PORT, not", arg);
+		out->target.address = arg;
+		return -1;
+	}
+	case OPT_SENTINEL: out->target.sentinels = arg; return -1;
+	case OPT_MASTER:
+		if (!plain_name(arg, 128, false))
+			return usage_error("bad --redis-master", arg);
+		out->target.master = arg;
+		return -1;
+	case OPT_PASSWORD: out->target.password_file = arg; return -1;
+	case OPT_SENTINEL_PASSWORD:
+		out->target.sentinel_password_file = arg;
+		return -1;
+	case OPT_TIMEOUT:
+		if (!parse_number(arg, 60000, &number))
+			return usage_error("bad --redis-timeout", arg);
+		out->target.timeout_ms = (unsigned)number;
+		return -1;
+	}
+	usage(stderr);
+	return EX_USAGE;
+}
+
+static int take_option(int opt, const char *arg, void *context)
+{
+	struct shipper_options *out = context;
+	int64_t number;
+
+	switch (opt) {
+	case OPT_PREFIX:
+		if (!plain_name(arg, SHIPPER_PREFIX_MAX, true))
+			return usage_error("bad --prefix", arg);
+		out->prefix = arg;
+		return -1;
+	case OPT_HOST:
+		if (!plain_name(arg, SHIPPER_HOST_MAX, false))
+			return usage_error("bad --host", arg);
+		snprintf(out->host, sizeof(out->host), "%s", arg);
+		return -1;
+	case OPT_MAX_AGE:
+		if (!parse_number(arg, INT64_MAX / 60, &number))
+			return usage_error("bad --max-age", arg);
+		out->max_age = relay_minutes_to_seconds(number);
+		return -1;
+	case 'f': out->store_path = arg; return -1;
+	case 'v': out->verbose = true; return -1;
+	}
+	return take_target(opt, arg, out);
+}
+
+/* getopt names a bad option itself here; only the usage follows. */
+static const struct relay_option_set option_set = {
+	"relayers-shipper", usage, "f:v", long_options, take_option, true
+};
+
+int shipper_parse_options(int argc, char **argv, struct shipper_options *out)
+{
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->store_path = RELAY_DEFAULT_STORE;
 	out->prefix = REDIS_DEFAULT_PREFIX;
 	out->max_age = -1;
 	out->target.timeout_ms = SHIPPER_DEFAULT_TIMEOUT_MS;
-	while ((ch = getopt_long(argc, argv, "f:v", long_options, NULL)) != -1) {
-		switch (ch) {
-		case 'f': out->store_path = optarg; break;
-		case 'v': out->verbose = true; break;
-		case OPT_REDIS: {
-			char host[256];
-			int port;
-
-			if (!redis_parse_address(optarg, host, sizeof(host), &port))
-				return usage_error("--redis takes HOST:PORT, not", optarg);
-			out->target.address = optarg;
-			break;
-		}
-		case OPT_SENTINEL: out->target.sentinels = optarg; break;
-		case OPT_MASTER:
-			if (!plain_name(optarg, 128, false))
-				return usage_error("bad --redis-master", optarg);
-			out->target.master = optarg;
-			break;
-		case OPT_PASSWORD: out->target.password_file = optarg; break;
-		case OPT_SENTINEL_PASSWORD:
-			out->target.sentinel_password_file = optarg;
-			break;
-		case OPT_TIMEOUT:
-			if (!parse_number(optarg, 60000, &number))
-				return usage_error("bad --redis-timeout", optarg);
-			out->target.timeout_ms = (unsigned)number;
-			break;
-		case OPT_PREFIX:
-			if (!plain_name(optarg, SHIPPER_PREFIX_MAX, true))
-				return usage_error("bad --prefix", optarg);
-			out->prefix = optarg;
-			break;
-		case OPT_HOST:
-			if (!plain_name(optarg, SHIPPER_HOST_MAX, false))
-				return usage_error("bad --host", optarg);
-			snprintf(out->host, sizeof(out->host), "%s", optarg);
-			break;
-		case OPT_MAX_AGE:
-			if (!parse_number(optarg, INT64_MAX / 60, &number))
-				return usage_error("bad --max-age", optarg);
-			out->max_age = relay_minutes_to_seconds(number);
-			break;
-		case OPT_HELP: usage(stdout); return EX_OK;
-		case OPT_VERSION: printf("relayers-shipper %s\n", RELAY_VERSION); return EX_OK;
-		default: usage(stderr); return EX_USAGE;
-		}
-	}
-	if (optind != argc)
-		return usage_error("unexpected argument", argv[optind]);
-	return check(out);
+	rc = relay_option_parse(&option_set, argc, argv, out);
+	return rc >= 0 ? rc : check(out);
 }

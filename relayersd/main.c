@@ -14,6 +14,7 @@
 #include "privileges.h"
 #include "redis_view.h"
 #include "server.h"
+#include "stop_signals.h"
 #include "store_view.h"
 
 /* Descriptors beyond the connections: listeners, the store, epoll,
@@ -62,15 +63,9 @@ static void keep_stdio_open(void)
 
 static void block_signals(void)
 {
-	sigset_t handled;
-
 	/* A client that vanishes mid-reply must not end the server. */
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&handled);
-	sigaddset(&handled, SIGHUP);
-	sigaddset(&handled, SIGTERM);
-	sigaddset(&handled, SIGINT);
-	sigprocmask(SIG_BLOCK, &handled, NULL);
+	relay_stop_signals_block();
 }
 
 static int open_listeners(const struct relayersd_options *opt,

@@ -1,19 +1,17 @@
 #include "options.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <sysexits.h>
 
-#include "escape.h"
+#include "option_parse.h"
 #include "redis_link.h"
 #include "stamp.h"
 #include "store.h"
 
 enum long_only { OPT_MAX_AGE = 256, OPT_LISTEN, OPT_USER, OPT_MAX_CONN,
-		 OPT_IDLE, OPT_REQUEST, OPT_MODE, OPT_GROUP, OPT_HELP,
-		 OPT_VERSION, OPT_REDIS, OPT_SENTINEL, OPT_MASTER, OPT_PASSWORD,
-		 OPT_PREFIX, OPT_SENTINEL_PASSWORD };
+		 OPT_IDLE, OPT_REQUEST, OPT_MODE, OPT_GROUP, OPT_REDIS,
+		 OPT_SENTINEL, OPT_MASTER, OPT_PASSWORD, OPT_PREFIX,
+		 OPT_SENTINEL_PASSWORD };
 
 static const struct option long_options[] = {
 	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
@@ -24,17 +22,10 @@ static const struct option long_options[] = {
 	{ "request-timeout", required_argument, NULL, OPT_REQUEST },
 	{ "socket-mode", required_argument, NULL, OPT_MODE },
 	{ "socket-group", required_argument, NULL, OPT_GROUP },
-	{ "redis", required_argument, NULL, OPT_REDIS },
-	{ "redis-sentinel", required_argument, NULL, OPT_SENTINEL },
-	{ "redis-master", required_argument, NULL, OPT_MASTER },
-	{ "redis-password-file", required_argument, NULL, OPT_PASSWORD },
+	REDIS_LINK_OPTIONS(OPT_REDIS, OPT_SENTINEL, OPT_MASTER, OPT_PASSWORD,
+			   OPT_SENTINEL_PASSWORD),
 	{ "redis-prefix", required_argument, NULL, OPT_PREFIX },
-	{ "redis-sentinel-password-file", required_argument, NULL,
-	  OPT_SENTINEL_PASSWORD },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
+	RELAY_OPTIONS_SHARED,
 };
 
 static void usage(FILE *out)
@@ -81,23 +72,7 @@ static void usage(FILE *out)
 
 static int usage_error(const char *problem, const char *arg)
 {
-	char shown[RELAY_ESCAPE_TEXT_MAX];
-
-	if (arg != NULL)
-		fprintf(stderr, "relayersd: %s \"%s\"\n", problem,
-			relay_escape_str(arg, shown));
-	else
-		fprintf(stderr, "relayersd: %s\n", problem);
-	usage(stderr);
-	return EX_USAGE;
-}
-
-/* Whole decimal numbers from min to max. */
-static bool parse_bounded(const char *text, int64_t min, int64_t max,
-			  int64_t *out)
-{
-	return relay_stamp_parse(text, strlen(text), out) && *out >= min &&
-	       *out <= max;
+	return relay_option_refuse("relayersd", usage, problem, arg);
 }
 
 static bool parse_mode(const char *text, mode_t *out)
@@ -123,14 +98,16 @@ static bool listen_form_ok(const char *address)
 	       (strncmp(address, "inet:", 5) == 0 && strrchr(address, ':') > address + 5);
 }
 
-static int take_long_option(int opt, const char *arg,
-			    struct relayersd_options *out)
+static int take_option(int opt, const char *arg, void *context)
 {
+	struct relayersd_options *out = context;
 	int64_t n;
 
 	switch (opt) {
+	case 'f': out->store_path = arg; return -1;
+	case 'v': out->verbose = true; return -1;
 	case OPT_MAX_AGE:
-		if (!parse_bounded(arg, 0, INT64_MAX, &n))
+		if (!relay_option_number(arg, 0, INT64_MAX, &n))
 			return usage_error("--max-age needs whole minutes, not", arg);
 		out->max_age = relay_minutes_to_seconds(n);
 		return -1;
@@ -151,19 +128,19 @@ static int take_long_option(int opt, const char *arg,
 					   arg);
 		return -1;
 	case OPT_MAX_CONN:
-		if (!parse_bounded(arg, 1, RELAYERSD_MAX_CONNECTIONS_LIMIT, &n))
+		if (!relay_option_number(arg, 1, RELAYERSD_MAX_CONNECTIONS_LIMIT, &n))
 			return usage_error("--max-connections takes 1 to 1000000, not",
 					   arg);
 		out->max_connections = (unsigned)n;
 		return -1;
 	case OPT_IDLE:
-		if (!parse_bounded(arg, 0, 86400 * 7, &n))
+		if (!relay_option_number(arg, 0, 86400 * 7, &n))
 			return usage_error("--idle-timeout takes 0 to 604800 seconds, not",
 					   arg);
 		out->idle_timeout = (unsigned)n;
 		return -1;
 	case OPT_REQUEST:
-		if (!parse_bounded(arg, 1, 600, &n))
+		if (!relay_option_number(arg, 1, 600, &n))
 			return usage_error("--request-timeout takes 1 to 600 seconds, not",
 					   arg);
 		out->request_timeout = (unsigned)n;
@@ -184,15 +161,17 @@ static int take_long_option(int opt, const char *arg,
 	case OPT_SENTINEL_PASSWORD:
 		out->redis_sentinel_password_file = arg;
 		return -1;
-	case OPT_HELP: usage(stdout); return 0;
-	case OPT_VERSION: printf("relayersd %s\n", RELAY_VERSION); return 0;
 	}
 	return usage_error("unknown option", NULL);
 }
 
+static const struct relay_option_set option_set = {
+	"relayersd", usage, "f:v", long_options, take_option, false
+};
+
 int relayersd_parse_options(int argc, char **argv, struct relayersd_options *out)
 {
-	int opt;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->store_path = RELAY_DEFAULT_STORE;
@@ -201,24 +180,9 @@ int relayersd_parse_options(int argc, char **argv, struct relayersd_options *out
 	out->max_connections = RELAYERSD_DEFAULT_MAX_CONNECTIONS;
 	out->idle_timeout = RELAYERSD_DEFAULT_IDLE_TIMEOUT;
 	out->request_timeout = RELAYERSD_DEFAULT_REQUEST_TIMEOUT;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "f:v", long_options, NULL)) != -1) {
-		int rc = -1;
-
-		if (opt == 'f')
-			out->store_path = optarg;
-		else if (opt == 'v')
-			out->verbose = true;
-		else if (opt == '?')
-			rc = usage_error("unknown option or missing argument",
-					 argv[optind - 1]);
-		else
-			rc = take_long_option(opt, optarg, out);
-		if (rc >= 0)
-			return rc;
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument", argv[optind]);
+	rc = relay_option_parse(&option_set, argc, argv, out);
+	if (rc >= 0)
+		return rc;
 	if (out->redis != NULL && out->redis_sentinels != NULL)
 		return usage_error("--redis and --redis-sentinel exclude each other",
 				   NULL);

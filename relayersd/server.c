@@ -15,6 +15,7 @@
 
 #include "connection.h"
 #include "log.h"
+#include "stop_signals.h"
 
 /* What an epoll event's pointer points at: each starts with its kind. */
 enum { EVENT_LISTENER = 1, EVENT_CONNECTION, EVENT_SIGNAL };
@@ -376,14 +377,9 @@ static void take_signal(struct server *s, uint64_t now)
 static bool setup(struct server *s, struct listener_set *set)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	sigset_t handled;
 
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
-	sigemptyset(&handled);
-	sigaddset(&handled, SIGHUP);
-	sigaddset(&handled, SIGTERM);
-	sigaddset(&handled, SIGINT);
-	s->sigfd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
+	s->sigfd = relay_stop_signals_fd();
 	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (s->epfd < 0 || s->sigfd < 0) {
 		rd_log(LOG_ERR, "epoll or signalfd: %s", strerror(errno));

@@ -19,22 +19,7 @@ ST=$RELAYERS_BUILD/tests/store-tool
 HERE=$(cd "$(dirname "$0")" && pwd)
 now=$(date +%s)
 
-ms_now() { date +%s%3N; }
-free_port() {
-	timeout 10 python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-# wait_for MS COMMAND...: polls COMMAND every 20 ms; false on timeout.
-wait_for() {
-	local limit=$(($(ms_now) + $1))
-	shift
-	until "$@" 2>/dev/null; do
-		[ "$(ms_now)" -lt "$limit" ] || return 1
-		sleep 0.02
-	done
-}
-accepts() { timeout 5 python3 -c 'import socket,sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' "$1"; }
+. "$HERE/common.sh"
 
 for tool in redis-server redis-sentinel redis-cli; do
 	command -v $tool >/dev/null || { t_fail "$tool installed (deps/debian-packages, check)"; t_done; exit; }
@@ -127,21 +112,6 @@ EOF2
 chmod 0600 "$R/s/sentinel.conf"
 admin() { redis-cli -p "$1" --user admin --pass "$A_PW" --no-auth-warning "${@:2}"; }
 
-PIDS=""
-spawn() { # NAME COMMAND...: in the background, log in $T_TMP/NAME.log
-	local name=$1; shift
-	"$@" >"$T_TMP/$name.log" 2>&1 &
-	eval "PID_$name=$!"
-	PIDS="$PIDS $!"
-}
-pid_of() { eval "echo \$PID_$1"; }
-stop_one() { local p; p=$(pid_of "$1"); kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; return 0; }
-stop_all() {
-	local p
-	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
-	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	return 0
-}
 t_at_exit stop_all
 
 spawn primary redis-server "$R/p/redis.conf"
@@ -196,7 +166,6 @@ NEVER=203.0.113.77
 t_expect "an address never added: NOTFOUND through A" "1 " "$(pq "$A" $NEVER)"
 t_expect "and through B" "1 " "$(pq "$B" $NEVER)"
 
-alive() { kill -0 "$(pid_of "$1")" 2>/dev/null; }
 # --- a Sentinel with requirepass: its own password file -------------------------
 # A second Sentinel, under its own name for the primary so that it never
 # joins the first one's failovers; stopped once these cases are done.

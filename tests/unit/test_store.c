@@ -706,6 +706,48 @@ static void test_transaction_cancel(void **state)
 	expect_unchanged(fx->path, &before);
 }
 
+/* More than one chunk: every chunk's deletions land and the kept
+ * entries stay (an off-by-one between chunks would lose or keep one);
+ * inside the caller's transaction the same prune is all or nothing. */
+static void test_prune_in_chunks(void **state)
+{
+	struct fixture *fx = *state;
+	struct relay_store *store = must_open(fx->path, true);
+	struct relay_error err;
+	const int total = 2 * RELAY_PRUNE_CHUNK + 500;
+	int64_t cutoff = total - 10, stamp;
+	uint64_t removed = 0, seq;
+	char last[32];
+
+	assert_int_equal(relay_store_begin(store, &err), RELAY_OK);
+	for (int i = 0; i < total; i++) {
+		char text[32];
+
+		snprintf(text, sizeof(text), "10.0.%d.%d", i / 256, i % 256);
+		must_put(store, text, i);
+	}
+	assert_int_equal(relay_store_commit(store, &err), RELAY_OK);
+
+	assert_int_equal(relay_store_begin(store, &err), RELAY_OK);
+	assert_int_equal(relay_store_prune(store, keep_recent, &cutoff,
+					   &removed, &err), RELAY_OK);
+	assert_int_equal(removed, total - 10);
+	relay_store_cancel(store);
+	assert_int_equal(count_entries(store), total);
+
+	seq = relay_store_seqnum(store);
+	assert_int_equal(relay_store_prune(store, keep_recent, &cutoff,
+					   &removed, &err), RELAY_OK);
+	assert_int_equal(removed, total - 10);
+	assert_int_equal(count_entries(store), 10);
+	assert_int_equal(get_stamp(store, "10.0.0.0", &stamp), RELAY_NOT_FOUND);
+	snprintf(last, sizeof(last), "10.0.%d.%d", (total - 1) / 256,
+		 (total - 1) % 256);
+	expect_stamp(store, last, total - 1);
+	assert_true(relay_store_seqnum(store) != seq);
+	relay_store_close(store);
+}
+
 static void test_prune_runs_its_own_transaction(void **state)
 {
 	struct fixture *fx = *state;
@@ -1463,6 +1505,7 @@ int main(void)
 		STORE_TEST(test_snapshot_after_many_puts),
 		STORE_TEST(test_transaction_prune_commit),
 		STORE_TEST(test_transaction_cancel),
+		STORE_TEST(test_prune_in_chunks),
 		STORE_TEST(test_prune_runs_its_own_transaction),
 		STORE_TEST(test_seqnum_changes),
 		STORE_TEST(test_check_good_store),
