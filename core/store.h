@@ -120,7 +120,8 @@ enum relay_status relay_store_repack(struct relay_store *store,
 				     struct relay_error *err);
 
 /* Repacks the store when its free list holds more holes than a login
- * should walk, as a bulk delete (expire) leaves it (store_compact.c). */
+ * should walk, as a bulk delete (expire) leaves it, and the file is small
+ * enough (8 MiB) to repack within a login's timeout (store_compact.c). */
 enum relay_status relay_store_compact(struct relay_store *store,
 				      struct relay_error *err);
 
