@@ -138,10 +138,20 @@ enum relay_status relay_store_put(struct relay_store *store,
 	return status;
 }
 
-enum relay_status relay_store_record(const char *path,
+/* What one login writes, once the store is open under the guard. */
+struct login_write {
+	const struct relay_addr *addr;
+	int64_t stamp;
+	const struct relay_login *login;	/* NULL: the entry alone */
+	struct relay_login_result *result;
+};
+
+/* Opens, writes and closes with one lock timeout for the whole, again
+ * (up to three times) when the file was replaced under us meanwhile. */
+static enum relay_status record_once(const char *path,
 				     const struct relay_store_options *options,
-				     const struct relay_addr *addr,
-				     int64_t stamp, struct relay_error *err)
+				     const struct login_write *w,
+				     struct relay_error *err)
 {
 	struct relay_store *store = store_new(path, options, err);
 	enum relay_status status;
@@ -152,14 +162,27 @@ enum relay_status relay_store_record(const char *path,
 	store_guard_begin(store);
 	for (int tries = 0; tries < 3; tries++) {
 		status = store_open_guarded(store, options, err);
-		if (status == RELAY_OK)
-			status = put_guarded(store, addr, stamp, err);
+		if (status == RELAY_OK && w->login == NULL)
+			status = put_guarded(store, w->addr, w->stamp, err);
+		else if (status == RELAY_OK)
+			status = store_login_guarded(store, w->addr, w->stamp,
+						     w->login, w->result, err);
 		if (!store->replaced)
 			break;
 	}
 	store_guard_end(store);
 	relay_store_close(store);
 	return status;
+}
+
+enum relay_status relay_store_record(const char *path,
+				     const struct relay_store_options *options,
+				     const struct relay_addr *addr,
+				     int64_t stamp, struct relay_error *err)
+{
+	struct login_write w = { addr, stamp, NULL, NULL };
+
+	return record_once(path, options, &w, err);
 }
 
 enum relay_status relay_store_record_login(const char *path,
@@ -170,25 +193,10 @@ enum relay_status relay_store_record_login(const char *path,
 					   struct relay_login_result *result,
 					   struct relay_error *err)
 {
-	struct relay_store *store = store_new(path, options, err);
-	enum relay_status status;
+	struct login_write w = { addr, stamp, login, result };
 
 	memset(result, 0, sizeof(*result));
-	if (store == NULL)
-		return RELAY_FAILED;
-	store->extra_tdb_flags = TDB_NOMMAP;
-	store_guard_begin(store);
-	for (int tries = 0; tries < 3; tries++) {
-		status = store_open_guarded(store, options, err);
-		if (status == RELAY_OK)
-			status = store_login_guarded(store, addr, stamp, login,
-						     result, err);
-		if (!store->replaced)
-			break;
-	}
-	store_guard_end(store);
-	relay_store_close(store);
-	return status;
+	return record_once(path, options, &w, err);
 }
 
 enum relay_status relay_store_get(struct relay_store *store,
