@@ -69,21 +69,15 @@ static int copy_wanted(struct tdb_context *tdb, TDB_DATA key, TDB_DATA value,
 static enum relay_status collect(struct relay_store *store, unsigned want,
 				 struct raw_copy *raw, struct relay_error *err)
 {
-	bool lock = !store->unlocked && !store->in_transaction;
-	int locked, walked;
+	enum relay_status status;
+	int walked;
 
 	memset(raw, 0, sizeof(*raw));
 	raw->want = want;
-	if (lock) {
-		store_guard_begin(store);
-		locked = tdb_lockall_read(store->tdb);
-		store_guard_end(store);
-		if (locked != 0)
-			return store_tdb_failure(store, err, "taking the read lock");
-	}
-	walked = tdb_traverse_read(store->tdb, copy_wanted, raw);
-	if (lock)
-		tdb_unlockall_read(store->tdb);
+	status = store_traverse_read_locked(store, copy_wanted, raw, &walked,
+					    err);
+	if (status != RELAY_OK)
+		return status;
 	if (raw->out_of_memory || walked < 0) {
 		free(raw->bytes);
 		raw->bytes = NULL;

@@ -112,6 +112,14 @@ bool store_account_decode(TDB_DATA value, struct account *account);
  * owner or account record), never an entry. */
 bool store_has_bookkeeping_prefix(TDB_DATA key);
 
+/* Walks every record with fn under the whole-file read lock (none on a
+ * read-only handle or inside a transaction, which tdb_lockall_read
+ * refuses and which need none); *walked is tdb_traverse_read's count,
+ * negative on a failed walk.  Fails only when the lock cannot be had. */
+enum relay_status store_traverse_read_locked(struct relay_store *store,
+					     tdb_traverse_func fn, void *context,
+					     int *walked, struct relay_error *err);
+
 /* Grows *bytes (of *capacity, *used of it taken) so that more bytes fit,
  * doubling from 64 KiB: the buffers that raw copies under a read lock
  * are made in.  False, with *bytes untouched, when memory runs out. */

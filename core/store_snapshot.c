@@ -102,18 +102,15 @@ static bool decode_raw(const struct raw_records *raw,
 	return true;
 }
 
-enum relay_status relay_snapshot_take(struct relay_store *store,
-				      struct relay_snapshot *snapshot,
-				      struct relay_error *err)
+enum relay_status store_traverse_read_locked(struct relay_store *store,
+					     tdb_traverse_func fn, void *context,
+					     int *walked, struct relay_error *err)
 {
 	/* A read-only tdb has no locks to take, and a transaction holds the
 	 * whole store already; tdb_lockall_read fails on both. */
 	bool lock = !store->unlocked && !store->in_transaction;
-	struct raw_records raw = { 0 };
-	enum relay_status status = RELAY_OK;
-	int locked, walked;
+	int locked;
 
-	memset(snapshot, 0, sizeof(*snapshot));
 	if (lock) {
 		store_guard_begin(store);
 		locked = tdb_lockall_read(store->tdb);
@@ -121,9 +118,24 @@ enum relay_status relay_snapshot_take(struct relay_store *store,
 		if (locked != 0)
 			return store_tdb_failure(store, err, "taking the read lock");
 	}
-	walked = tdb_traverse_read(store->tdb, copy_raw, &raw);
+	*walked = tdb_traverse_read(store->tdb, fn, context);
 	if (lock)
 		tdb_unlockall_read(store->tdb);
+	return RELAY_OK;
+}
+
+enum relay_status relay_snapshot_take(struct relay_store *store,
+				      struct relay_snapshot *snapshot,
+				      struct relay_error *err)
+{
+	struct raw_records raw = { 0 };
+	enum relay_status status;
+	int walked;
+
+	memset(snapshot, 0, sizeof(*snapshot));
+	status = store_traverse_read_locked(store, copy_raw, &raw, &walked, err);
+	if (status != RELAY_OK)
+		return status;
 	if (walked < 0 && !raw.out_of_memory)
 		status = store_tdb_failure(store, err, "reading entries");
 	else if (raw.out_of_memory || !decode_raw(&raw, snapshot))
