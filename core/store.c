@@ -334,7 +334,7 @@ enum relay_status relay_store_check(struct relay_store *store,
 		if (store->timer.expired)
 			return store_tdb_failure(store, err, "checking");
 		/* tdb_check does not always set an error code. */
-		return store_fail(err, RELAY_FOREIGN, store->path,
+		return store_fail(err, RELAY_CORRUPT, store->path,
 				  "integrity check failed: %s",
 				  tdb_error(store->tdb) == TDB_SUCCESS
 					  ? "leaked space or damaged records"

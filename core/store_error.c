@@ -35,14 +35,14 @@ enum relay_status store_tdb_failure(struct relay_store *store,
 				  "store busy: %s gave up after %u ms", what,
 				  store->timeout_ms);
 	if (code == TDB_ERR_CORRUPT)
-		return store_fail(err, RELAY_FOREIGN, store->path,
+		return store_fail(err, RELAY_CORRUPT, store->path,
 				  "%s: store is corrupt", what);
 	/* tdb says "I/O error" for an offset past the end of the file or a
 	 * length that wraps, i.e. a damaged header, chain or record; a
 	 * failing disk or a full one sets errno. */
 	if (code == TDB_ERR_IO && saved != EIO && saved != ENOSPC &&
 	    saved != EDQUOT)
-		return store_fail(err, RELAY_FOREIGN, store->path,
+		return store_fail(err, RELAY_CORRUPT, store->path,
 				  "%s: store is corrupt (a record points outside "
 				  "the file)", what);
 	/* tdb sets no code when the disk is full (tdb_expand). */
@@ -59,12 +59,20 @@ const char *relay_status_name(enum relay_status status)
 	case RELAY_OK: return "ok";
 	case RELAY_MISSING: return "missing";
 	case RELAY_INSECURE: return "insecure";
-	case RELAY_FOREIGN: return "foreign or corrupt";
+	case RELAY_NOT_STORE: return "not a relay store";
+	case RELAY_CORRUPT: return "corrupt";
+	case RELAY_MALFORMED: return "malformed entry";
 	case RELAY_BUSY: return "busy";
 	case RELAY_FAILED: return "failed";
 	case RELAY_NOT_FOUND: return "not found";
 	}
 	return "unknown";
+}
+
+bool relay_status_is_bad_data(enum relay_status status)
+{
+	return status == RELAY_NOT_STORE || status == RELAY_CORRUPT ||
+	       status == RELAY_MALFORMED;
 }
 
 int relay_status_exit_code(enum relay_status status)
@@ -73,7 +81,9 @@ int relay_status_exit_code(enum relay_status status)
 	case RELAY_OK: return 0;
 	case RELAY_MISSING: return EX_NOINPUT;
 	case RELAY_INSECURE: return EX_NOPERM;
-	case RELAY_FOREIGN: return EX_DATAERR;
+	case RELAY_NOT_STORE:
+	case RELAY_CORRUPT:
+	case RELAY_MALFORMED: return EX_DATAERR;
 	case RELAY_BUSY: return EX_TEMPFAIL;
 	case RELAY_FAILED: return EX_IOERR;
 	case RELAY_NOT_FOUND: return 1;

@@ -491,7 +491,7 @@ enum relay_status relay_store_salvage(const char *path,
 		goto out;
 	report_selection(&old.sel, report);
 	if (!old.sel.marker && old.sel.entries == 0) {
-		status = store_fail(err, RELAY_FOREIGN, path,
+		status = store_fail(err, RELAY_NOT_STORE, path,
 				    "nothing a relay store holds could be read "
 				    "(no marker, no entry): not a relay store, "
 				    "or beyond repair; left as it was");

@@ -164,7 +164,7 @@ static bool open_store(struct watch *w)
 	}
 	if (relay_store_open(w->options->store_path, &so, &w->store, &err) !=
 	    RELAY_OK) {
-		report_store_failure(w, err.text, err.status == RELAY_FOREIGN);
+		report_store_failure(w, err.text, relay_status_is_bad_data(err.status));
 		return false;
 	}
 	return true;
@@ -211,7 +211,7 @@ static void full_export(struct watch *w)
 		if (!mapgen_stop_pending())
 			report_store_failure(w, failure.text,
 					     failure.exit_code ==
-						     relay_status_exit_code(RELAY_FOREIGN));
+						     relay_status_exit_code(RELAY_CORRUPT));
 		return;
 	}
 	w->exported_seqnum = seqnum;
@@ -307,10 +307,10 @@ static bool read_entries(struct watch *w, struct batch *b, int64_t now,
 			relay_store_get(w->store, addr, &stamp, err);
 		bool held;
 
-		/* A record that is no relay entry (RELAY_FOREIGN) is left
+		/* A record that is no relay entry (RELAY_MALFORMED) is left
 		 * out, as a full export leaves it out. */
 		if (status != RELAY_OK && status != RELAY_NOT_FOUND &&
-		    status != RELAY_FOREIGN)
+		    !relay_status_is_bad_data(status))
 			return false;
 		held = status == RELAY_OK && map_window_holds(&window, stamp);
 		add_forms(w, b, addr, held, stamp);

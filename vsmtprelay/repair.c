@@ -70,7 +70,7 @@ int check_repair(const char *path)
 
 	if (status == RELAY_OK)
 		return 0;
-	if (status != RELAY_FOREIGN)
+	if (!relay_status_is_bad_data(status))
 		return cli_store_error(&err);
 	fprintf(stderr, "vsmtprelay: %s; salvaging every intact record\n",
 		without_untouched(err.text));
