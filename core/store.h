@@ -162,10 +162,4 @@ const char *relay_status_name(enum relay_status status);
  * left as it was, and vsmtprelay check --repair is the way out. */
 bool relay_status_is_bad_data(enum relay_status status);
 
-/* The sysexits(3) code a command-line program exits with for status:
- * 66 missing, 77 insecure, 65 not a store, corrupt or malformed, 75 busy,
- * 74 failed,
- * 1 not found, 0 ok. */
-int relay_status_exit_code(enum relay_status status);
-
 #endif

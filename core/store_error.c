@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <sysexits.h>
 
 #include "store_private.h"
 
@@ -73,22 +72,6 @@ bool relay_status_is_bad_data(enum relay_status status)
 {
 	return status == RELAY_NOT_STORE || status == RELAY_CORRUPT ||
 	       status == RELAY_MALFORMED;
-}
-
-int relay_status_exit_code(enum relay_status status)
-{
-	switch (status) {
-	case RELAY_OK: return 0;
-	case RELAY_MISSING: return EX_NOINPUT;
-	case RELAY_INSECURE: return EX_NOPERM;
-	case RELAY_NOT_STORE:
-	case RELAY_CORRUPT:
-	case RELAY_MALFORMED: return EX_DATAERR;
-	case RELAY_BUSY: return EX_TEMPFAIL;
-	case RELAY_FAILED: return EX_IOERR;
-	case RELAY_NOT_FOUND: return 1;
-	}
-	return EX_IOERR;
 }
 
 const char *relay_store_repair_command(const char *path, char *buf, size_t size)

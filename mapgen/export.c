@@ -9,6 +9,7 @@
 #include "records.h"
 #include "signals.h"
 #include "snapshot.h"
+#include "store_exit.h"
 #include "stamp.h"
 #include "window.h"
 

@@ -7,6 +7,7 @@
 #include "map_target.h"
 #include "options.h"
 #include "signals.h"
+#include "store_exit.h"
 #include "watch.h"
 
 static int open_store(const struct mapgen_options *options,

@@ -13,6 +13,7 @@
 #include "map_update.h"
 #include "signals.h"
 #include "store_diff.h"
+#include "store_exit.h"
 #include "store_raw.h"
 #include "wake.h"
 #include "window.h"

@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "escape.h"
+#include "store_exit.h"
 
 static void tdb_to_stderr(void *context, const char *message)
 {

@@ -169,7 +169,7 @@ sysexits_number() { # NAME...: the numbers <sysexits.h> gives the names
 }
 
 code_exit_statuses() {
-	awk '/^int relay_status_exit_code/, /^}/' "$ROOT/core/store_error.c" |
+	awk '/^int relay_status_exit_code/, /^}/' "$ROOT/core/store_exit.c" |
 		grep -oE 'return ([0-9]+|EX_[A-Z]+)' | awk '{ print $2 }' |
 		while read -r code; do
 			case $code in EX_*) sysexits_number "$code" ;; *) echo "$code" ;; esac

@@ -5,6 +5,7 @@
  * it was.  Lock waits are tested with a second process holding tdb's
  * locks, since fcntl locks never conflict within one process. */
 #include "unit.h"
+#include "store_exit.h"
 
 #include <dirent.h>
 #include <errno.h>
