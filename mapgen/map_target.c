@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "msg.h"
 #include "store_trust.h"
 
 static bool ends_with(const char *text, const char *suffix)
@@ -53,8 +54,7 @@ static int check_directory(int dir_fd, const char *dir,
 	struct stat st;
 
 	if (fstat(dir_fd, &st) != 0)
-		return map_fail(failure, EX_IOERR, "map directory %s: %s", dir,
-				strerror(errno));
+		return map_fail(failure, EX_IOERR, "map directory %s: %m", dir);
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
 		return map_fail(failure, EX_NOPERM,
 				"map directory %s: mode %03o lets others replace "
@@ -79,8 +79,8 @@ static int inspect_old_map(const struct map_target *target, const char *base,
 	if (fstatat(target->dir_fd, base, old, AT_SYMLINK_NOFOLLOW) != 0) {
 		if (errno == ENOENT)
 			return 0;
-		return map_fail(failure, map_errno_exit_code(errno), "map %s: %s",
-				target->path, strerror(errno));
+		return map_fail(failure, map_errno_exit_code(errno), "map %s: %m",
+				target->path);
 	}
 	if (S_ISLNK(old->st_mode))
 		return map_fail(failure, EX_NOPERM,
@@ -127,9 +127,8 @@ static int give_attributes(struct map_target *target, const struct stat *old,
 	    fchown(target->temp_fd, old->st_uid, old->st_gid) != 0)
 		return map_fail(failure, EX_NOPERM,
 				"map %s: cannot give the new map the old one's "
-				"owner %u:%u: %s", target->path,
-				(unsigned)old->st_uid, (unsigned)old->st_gid,
-				strerror(errno));
+				"owner %u:%u: %m", target->path,
+				(unsigned)old->st_uid, (unsigned)old->st_gid);
 	/* The old mode, but never one that lets others write the map
 	 * (that would make them relays) and never a set-id bit. */
 	if (fchmod(target->temp_fd, old->st_mode & 0755) != 0)
@@ -137,8 +136,7 @@ static int give_attributes(struct map_target *target, const struct stat *old,
 	return 0;
 failed:
 	return map_fail(failure, map_errno_exit_code(errno),
-			"map %s: cannot set the new map's mode: %s", target->path,
-			strerror(errno));
+			"map %s: cannot set the new map's mode: %m", target->path);
 }
 
 static int create_temp(struct map_target *target, const char *dir,
@@ -157,12 +155,10 @@ static int create_temp(struct map_target *target, const char *dir,
 	if (target->temp_fd >= 0)
 		flock(target->temp_fd, LOCK_EX | LOCK_NB);
 	if (target->temp_fd < 0) {
-		int saved = errno;
-
 		target->temp_path[0] = '\0';
-		return map_fail(failure, map_errno_exit_code(saved),
-				"map %s: cannot create a file in %s: %s",
-				target->path, dir, strerror(saved));
+		return map_fail(failure, map_errno_exit_code(errno),
+				"map %s: cannot create a file in %s: %m",
+				target->path, dir);
 	}
 	return 0;
 }
@@ -218,7 +214,7 @@ static int open_directory(struct map_target *target, const char *dir,
 	target->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (target->dir_fd < 0)
 		return map_fail(failure, map_errno_exit_code(errno),
-				"map directory %s: %s", dir, strerror(errno));
+				"map directory %s: %m", dir);
 	return check_directory(target->dir_fd, dir, failure);
 }
 
@@ -264,8 +260,8 @@ int map_target_commit(struct map_target *target, struct map_failure *failure)
 	int rc = 0;
 
 	if (fsync(target->temp_fd) != 0)
-		rc = map_fail(failure, EX_IOERR, "map %s: flushing the new map: %s",
-			      target->path, strerror(errno));
+		rc = map_fail(failure, EX_IOERR, "map %s: flushing the new map: %m",
+			      target->path);
 	else if (!still_ours(target))
 		rc = map_fail(failure, EX_NOPERM,
 			      "map %s: the new map %s was replaced by someone "
@@ -273,8 +269,8 @@ int map_target_commit(struct map_target *target, struct map_failure *failure)
 			      target->temp_path);
 	else if (rename(target->temp_path, target->path) != 0)
 		rc = map_fail(failure, map_errno_exit_code(errno),
-			      "map %s: cannot move the new map into place: %s",
-			      target->path, strerror(errno));
+			      "map %s: cannot move the new map into place: %m",
+			      target->path);
 	if (rc != 0) {
 		map_target_abandon(target);
 		return rc;
@@ -292,8 +288,8 @@ int map_target_commit(struct map_target *target, struct map_failure *failure)
 	 * leaves a correct map that a crash might undo, worth a word but
 	 * not a failed export. */
 	if (fsync(target->dir_fd) != 0 && errno != EINVAL)
-		fprintf(stderr, "mapgen: map %s: flushing its directory: %s\n",
-			target->path, strerror(errno));
+		msg_error("map %s: flushing its directory: %m",
+			  target->path);
 	map_target_abandon(target);
 	return 0;
 }

@@ -179,14 +179,13 @@ static int run_child(const char *db_path, const struct map_change *changes,
 	int status;
 
 	if (pid < 0)
-		return map_fail(failure, EX_OSERR, "map %s: fork: %s", db_path,
-				strerror(errno));
+		return map_fail(failure, EX_OSERR, "map %s: fork: %m", db_path);
 	if (pid == 0)
 		_exit(child_update(db_path, changes, count, file_size));
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return map_fail(failure, EX_OSERR, "map %s: waitpid: %s",
-					db_path, strerror(errno));
+			return map_fail(failure, EX_OSERR, "map %s: waitpid: %m",
+					db_path);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_DONE)
 		return 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_RESHAPED)
@@ -221,8 +220,7 @@ int map_update_touch(const char *db_path, struct map_state *state,
 		return MAP_UPDATE_REBUILD;
 	if (futimens(fd, NULL) != 0)
 		rc = map_fail(failure, map_errno_exit_code(errno),
-			      "map %s: cannot move its time on: %s", db_path,
-			      strerror(errno));
+			      "map %s: cannot move its time on: %m", db_path);
 	map_state_take(db_path, state);
 	flock(fd, LOCK_UN);
 	close(fd);

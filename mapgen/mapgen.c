@@ -5,6 +5,7 @@
 
 #include "export.h"
 #include "map_target.h"
+#include "msg.h"
 #include "options.h"
 #include "signals.h"
 #include "store_exit.h"
@@ -22,8 +23,8 @@ static int open_store(const struct mapgen_options *options,
 
 	if (status == RELAY_OK)
 		return 0;
-	fprintf(stderr, "mapgen: %s%s\n", err.text,
-		options->text ? "" : "; map left unchanged");
+	msg_error("%s%s", err.text,
+		  options->text ? "" : "; map left unchanged");
 	return relay_status_exit_code(status);
 }
 
@@ -33,8 +34,8 @@ static int interrupted_status(void)
 	int signo = SIGTERM;
 
 	mapgen_signals_wait(0, &signo);
-	fprintf(stderr, "mapgen: stopped by signal %d; map left unchanged\n",
-		signo);
+	msg_error("stopped by signal %d; map left unchanged",
+		  signo);
 	return 128 + signo;
 }
 
@@ -53,14 +54,14 @@ static int export_once(const struct mapgen_options *options,
 	if (rc != 0 && mapgen_stop_pending())
 		return interrupted_status();
 	if (rc != 0) {
-		fprintf(stderr, "mapgen: %s%s\n", failure.text,
-			options->text ? "" : "; map left unchanged");
+		msg_error("%s%s", failure.text,
+			  options->text ? "" : "; map left unchanged");
 		return rc;
 	}
 	if (options->verbose)
-		fprintf(stderr, "mapgen: %s: %zu entries, %zu keys\n",
-			options->text ? "stdout" : export_options->db_path,
-			result.entries, result.keys);
+		msg_info("%s: %zu entries, %zu keys",
+			  options->text ? "stdout" : export_options->db_path,
+			  result.entries, result.keys);
 	return 0;
 }
 
@@ -70,7 +71,10 @@ int main(int argc, char **argv)
 	struct export_options export_options;
 	struct map_failure failure;
 	char db_path[PATH_MAX];
-	int rc = mapgen_parse_options(argc, argv, &options);
+	int rc;
+
+	msg_set_program("mapgen");
+	rc = mapgen_parse_options(argc, argv, &options);
 
 	if (rc >= 0)
 		return rc;
@@ -82,7 +86,7 @@ int main(int argc, char **argv)
 	if (!options.text) {
 		rc = map_target_name(options.map, db_path, &failure);
 		if (rc != 0) {
-			fprintf(stderr, "mapgen: %s\n", failure.text);
+			msg_error("%s", failure.text);
 			return rc;
 		}
 		export_options.db_path = db_path;

@@ -6,6 +6,7 @@
 #include <sysexits.h>
 
 #include "escape.h"
+#include "msg.h"
 #include "stamp.h"
 #include "store.h"
 #include "window.h"
@@ -47,10 +48,10 @@ static int usage_error(const char *problem, const char *arg)
 	char shown[RELAY_ESCAPE_TEXT_MAX];
 
 	if (arg != NULL)
-		fprintf(stderr, "mapgen: %s \"%s\"\n", problem,
-			relay_escape_str(arg, shown));
+		msg_error("%s \"%s\"", problem,
+			  relay_escape_str(arg, shown));
 	else
-		fprintf(stderr, "mapgen: %s\n", problem);
+		msg_error("%s", problem);
 	usage(stderr);
 	return EX_USAGE;
 }

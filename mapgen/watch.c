@@ -11,6 +11,7 @@
 
 #include "aging.h"
 #include "map_update.h"
+#include "msg.h"
 #include "signals.h"
 #include "store_diff.h"
 #include "store_exit.h"
@@ -108,7 +109,7 @@ static void report_failure(struct watch *w, const char *text)
 	if (strcmp(text, w->last_error) == 0 &&
 	    now - w->last_error_at < REPEAT_LOG_S)
 		return;
-	fprintf(stderr, "mapgen: %s; map left unchanged, retrying\n", text);
+	msg_error("%s; map left unchanged, retrying", text);
 	snprintf(w->last_error, sizeof(w->last_error), "%s", text);
 	w->last_error_at = now;
 }
@@ -116,8 +117,8 @@ static void report_failure(struct watch *w, const char *text)
 static void recovered(struct watch *w)
 {
 	if (w->failing)
-		fprintf(stderr, "mapgen: %s: exported again after failures\n",
-			w->export_options->db_path);
+		msg_info("%s: exported again after failures",
+			  w->export_options->db_path);
 	w->failing = false;
 	w->last_error[0] = '\0';
 }
@@ -194,9 +195,9 @@ static void reset_diff(struct watch *w)
 		relay_store_read_unlock(w->store);
 	}
 	if (outcome != DIFF_OK && !w->diff_warned) {
-		fprintf(stderr, "mapgen: %s: cannot compare the store file; "
-				"every change is a full export\n",
-			w->options->store_path);
+		msg_warn("%s: cannot compare the store file; "
+			  "every change is a full export",
+			  w->options->store_path);
 		w->diff_warned = true;
 	}
 }
@@ -225,15 +226,15 @@ static void full_export(struct watch *w)
 	w->last_update_s = w->map.mtime.tv_sec;
 	recovered(w);
 	if (w->options->verbose)
-		fprintf(stderr, "mapgen: %s: %zu entries, %zu keys\n",
-			w->export_options->db_path, result.entries, result.keys);
+		msg_info("%s: %zu entries, %zu keys",
+			  w->export_options->db_path, result.entries, result.keys);
 }
 
 static void fall_back(struct watch *w, const char *why)
 {
 	if (w->options->verbose)
-		fprintf(stderr, "mapgen: %s: %s; exporting in full\n",
-			w->export_options->db_path, why);
+		msg_warn("%s: %s; exporting in full",
+			  w->export_options->db_path, why);
 	full_export(w);
 }
 
@@ -405,8 +406,8 @@ static bool incremental(struct watch *w)
 			note_write(w);
 		recovered(w);
 		if (w->options->verbose && b.count > 0)
-			fprintf(stderr, "mapgen: %s: %zu keys checked in place\n",
-				w->export_options->db_path, b.count);
+			msg_info("%s: %zu keys checked in place",
+				  w->export_options->db_path, b.count);
 	}
 	batch_free(&b);
 	if (rc == MAP_UPDATE_REBUILD)
@@ -541,8 +542,8 @@ int mapgen_watch(const struct mapgen_options *options,
 			aging_free(&w.aging);
 			wake_close(&wake);
 			if (options->verbose)
-				fprintf(stderr, "mapgen: stopped by signal %d\n",
-					signo);
+				msg_info("stopped by signal %d",
+					  signo);
 			return 0;
 		case WATCH_RELOAD:
 			w.stale = w.full_needed = true;

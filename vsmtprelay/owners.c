@@ -11,6 +11,7 @@
 #include "cli_store.h"
 #include "commands.h"
 #include "escape.h"
+#include "msg.h"
 #include "stamp.h"
 
 static bool print_owned(const struct relay_owned_entry *entry, void *context)
@@ -27,7 +28,7 @@ static bool print_owned(const struct relay_owned_entry *entry, void *context)
 static int finish_output(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		perror("vsmtprelay: writing the list");
+		msg_error("writing the list: %m");
 		return 74;	/* EX_IOERR */
 	}
 	return 0;
@@ -48,7 +49,7 @@ static int who_each(struct relay_store *store, int argc, char **argv)
 			return EXIT_USAGE;
 		status = relay_store_who_one(store, &addr, &entry, &err);
 		if (status == RELAY_NOT_FOUND) {
-			fprintf(stderr, "vsmtprelay: %s\n", err.text);
+			msg_error("%s", err.text);
 			any_absent = true;
 		} else if (status != RELAY_OK) {
 			return cli_store_error(&err);
@@ -97,7 +98,7 @@ int cmd_revoke(const char *path, int argc, char **argv)
 
 	(void)argc;
 	if (argv[0][0] == '\0') {
-		fprintf(stderr, "vsmtprelay: revoke needs a user name\n");
+		msg_error("revoke needs a user name");
 		return EXIT_USAGE;
 	}
 	store = cli_store_open(path, CLI_WRITE, &code);
