@@ -91,13 +91,13 @@ static enum relay_status lock_current_chain(struct relay_store *store,
 
 	if (!store_retry_bounded(store, try_chainlock, &attempt))
 		return store_fail(err, RELAY_BUSY, store->path,
-				  "store busy: no lock within %u ms",
+				  "no lock within %u ms",
 				  store->timeout_ms);
 	if (!store_still_in_place(store)) {
 		tdb_chainunlock(store->tdb, key);
 		store->replaced = true;
 		return store_fail(err, RELAY_BUSY, store->path,
-				  "store busy: it was replaced (repaired) while "
+				  "it was replaced (repaired) while "
 				  "open; try again");
 	}
 	return RELAY_OK;
@@ -264,7 +264,7 @@ enum relay_status relay_store_begin(struct relay_store *store,
 		tdb_transaction_cancel(store->tdb);
 		store->replaced = true;
 		return store_fail(err, RELAY_BUSY, store->path,
-				  "store busy: it was replaced (repaired) while "
+				  "it was replaced (repaired) while "
 				  "open; try again");
 	}
 	store->in_transaction = status == RELAY_OK;

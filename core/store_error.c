@@ -8,12 +8,15 @@
 
 enum relay_status store_fail(struct relay_error *err, enum relay_status status,
 			     const char *path, const char *fmt, ...)
-			     {
-			     va_list ap;
+{
+	va_list ap;
 	int used;
 
 	err->status = status;
-	used = snprintf(err->text, sizeof(err->text), "store %s: ", path);
+	/* One wording for every busy store, whichever lock ran out. */
+	used = snprintf(err->text, sizeof(err->text),
+			status == RELAY_BUSY ? "store %s is busy: " : "store %s: ",
+			path);
 	if (used < 0 || (size_t)used >= sizeof(err->text))
 		return status;
 	va_start(ap, fmt);
@@ -31,7 +34,7 @@ enum relay_status store_tdb_failure(struct relay_store *store,
 	if (code == TDB_ERR_LOCK || code == TDB_ERR_LOCK_TIMEOUT ||
 	    (code == TDB_ERR_NOLOCK && store->timer.expired))
 		return store_fail(err, RELAY_BUSY, store->path,
-				  "store busy: %s gave up after %u ms", what,
+				  "%s gave up after %u ms", what,
 				  store->timeout_ms);
 	if (code == TDB_ERR_CORRUPT)
 		return store_fail(err, RELAY_CORRUPT, store->path,

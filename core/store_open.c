@@ -175,7 +175,7 @@ static enum relay_status attach(struct relay_store *store, int access,
 	if (access == O_RDWR &&
 	    !store_retry_bounded(store, claim_open_lock, &inspected_fd))
 		return store_fail(err, RELAY_BUSY, store->path,
-				  "store busy: another process holds its open lock "
+				  "another process holds its open lock "
 				  "(waited %u ms)", store->timeout_ms);
 	store->tdb = open_tdb(store, access, 0);
 	store->unlocked = access == O_RDONLY;

@@ -506,7 +506,7 @@ enum relay_status relay_store_salvage(const char *path,
 	 * wait. */
 	if (!store_retry_bounded(&fresh, try_hold_writers, &old.fd)) {
 		status = store_fail(err, RELAY_BUSY, path,
-				    "store busy: writers did not let go within "
+				    "writers did not let go within "
 				    "%u ms; nothing changed", options->timeout_ms);
 		goto out;
 	}

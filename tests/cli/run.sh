@@ -183,12 +183,12 @@ PY
 		t_fail "the whole-store lock of $(basename "$1") is held"
 }
 
-# --- a busy store: bounded waits, then "store busy" -----------------------
+# --- a busy store: bounded waits, then "store PATH is busy" ------------
 cp "$T_TMP/good.tdb" "$S"
 hold_whole_store "$S" "$T_TMP/locked"
 start=$(date +%s)
 t_expect_status "add on a locked store gives up" 75 timeout 20 "$V" -f "$S" add 192.0.2.60
-t_expect_match "busy is named" 'store busy' "$T_ERR"
+t_expect_match "busy is named" 'store .*/relayers\.tdb is busy: ' "$T_ERR"
 t_expect_status "expire on a locked store gives up" 75 timeout 20 "$V" -f "$S" expire
 elapsed=$(( $(date +%s) - start ))
 if [ "$elapsed" -le 14 ]; then t_ok "busy store answered within the bound"
