@@ -31,12 +31,16 @@ enum relay_status {
 	RELAY_BUSY,		/* the lock wait ran out */
 	RELAY_FAILED,		/* any other error (I/O, full disk, memory) */
 	RELAY_NOT_FOUND,	/* no entry for that address */
+	/* The map's (mapgen): the same error type for the store and the map. */
+	RELAY_CANNOT_CREATE,	/* a file or directory cannot be made */
+	RELAY_OS_ERROR,		/* the system refused: fork, waitpid */
+	RELAY_USAGE,		/* an argument that cannot work, e.g. too long */
 };
 
 /* A message for the admin, naming the store and the cause. */
 struct relay_error {
 	enum relay_status status;
-	char text[512];
+	char text[768];		/* room for a map's path and its directory's */
 };
 
 struct relay_store_options {

@@ -67,6 +67,9 @@ const char *relay_status_name(enum relay_status status)
 	case RELAY_BUSY: return "busy";
 	case RELAY_FAILED: return "failed";
 	case RELAY_NOT_FOUND: return "not found";
+	case RELAY_CANNOT_CREATE: return "cannot create";
+	case RELAY_OS_ERROR: return "system error";
+	case RELAY_USAGE: return "usage";
 	}
 	return "unknown";
 }

@@ -17,6 +17,9 @@ int relay_status_exit_code(enum relay_status status)
 	case RELAY_BUSY: return EX_TEMPFAIL;
 	case RELAY_FAILED: return EX_IOERR;
 	case RELAY_NOT_FOUND: return 1;
+	case RELAY_CANNOT_CREATE: return EX_CANTCREAT;
+	case RELAY_OS_ERROR: return EX_OSERR;
+	case RELAY_USAGE: return EX_USAGE;
 	}
 	return EX_IOERR;
 }

@@ -6,7 +6,8 @@
 
 /* The sysexits(3) code a command-line program exits with for status:
  * 66 missing, 77 insecure, 65 not a store, corrupt or malformed, 75 busy,
- * 74 failed, 1 not found, 0 ok. */
+ * 74 failed, 1 not found, 0 ok; for the map 73 cannot create, 71 system
+ * error, 64 usage. */
 int relay_status_exit_code(enum relay_status status);
 
 #endif

@@ -44,7 +44,7 @@ static int export_once(const struct mapgen_options *options,
 {
 	struct relay_store *store;
 	struct export_result result;
-	struct map_failure failure;
+	struct relay_error failure;
 	int rc = open_store(options, &store);
 
 	if (rc != 0)
@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 {
 	struct mapgen_options options;
 	struct export_options export_options;
-	struct map_failure failure;
+	struct relay_error failure;
 	char db_path[PATH_MAX];
 	int rc;
 

@@ -63,7 +63,7 @@ struct watch {
 	bool diff_warned;
 	struct aging aging;
 	struct export_options full_options;
-	char last_error[sizeof(((struct map_failure *)0)->text)];
+	char last_error[sizeof(((struct relay_error *)0)->text)];
 	int64_t last_error_at;
 	bool failing;
 };
@@ -205,15 +205,14 @@ static void reset_diff(struct watch *w)
 static void full_export(struct watch *w)
 {
 	struct export_result result;
-	struct map_failure failure;
+	struct relay_error failure;
 	uint64_t seqnum = relay_store_seqnum(w->store);
 
 	reset_diff(w);
 	if (export_run(w->store, &w->full_options, &result, &failure) != 0) {
 		if (!mapgen_stop_pending())
 			report_store_failure(w, failure.text,
-					     failure.exit_code ==
-						     relay_status_exit_code(RELAY_CORRUPT));
+					     relay_status_is_bad_data(failure.status));
 		return;
 	}
 	w->exported_seqnum = seqnum;
@@ -380,7 +379,7 @@ static bool incremental(struct watch *w)
 {
 	struct batch b = { 0 };
 	struct relay_error err;
-	struct map_failure failure;
+	struct relay_error failure;
 	int64_t now = now_s();
 	uint64_t seqnum = 0;
 	int rc = 0;
@@ -419,7 +418,7 @@ static bool incremental(struct watch *w)
 
 static void touch_map(struct watch *w)
 {
-	struct map_failure failure;
+	struct relay_error failure;
 	int rc = map_update_touch(w->export_options->db_path, &w->map, &failure);
 
 	w->touch_at = 0;

@@ -822,12 +822,16 @@ static void test_status_exit_codes(void **state)
 	assert_int_equal(relay_status_exit_code(RELAY_FAILED), 74);
 	assert_int_equal(relay_status_exit_code(RELAY_BUSY), 75);
 	assert_int_equal(relay_status_exit_code(RELAY_INSECURE), 77);
+	assert_int_equal(relay_status_exit_code(RELAY_CANNOT_CREATE), 73);
+	assert_int_equal(relay_status_exit_code(RELAY_OS_ERROR), 71);
+	assert_int_equal(relay_status_exit_code(RELAY_USAGE), 64);
 	assert_int_equal(relay_status_exit_code((enum relay_status)99), 74);
 
 	static const enum relay_status all[] = {
 		RELAY_OK, RELAY_MISSING, RELAY_INSECURE, RELAY_NOT_STORE,
 		RELAY_CORRUPT, RELAY_MALFORMED,
-		RELAY_BUSY, RELAY_FAILED, RELAY_NOT_FOUND,
+		RELAY_BUSY, RELAY_FAILED, RELAY_NOT_FOUND, RELAY_CANNOT_CREATE,
+		RELAY_OS_ERROR, RELAY_USAGE,
 	};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		for (size_t j = 0; j < i; j++)
