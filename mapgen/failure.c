@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "msg.h"
 #include "store_exit.h"
 
 int map_fail(struct relay_error *failure, enum relay_status status,
@@ -31,4 +32,10 @@ enum relay_status map_errno_status(int error)
 	default:
 		return RELAY_FAILED;
 	}
+}
+
+void map_report_unchanged(const char *why, const char *then)
+{
+	msg_error("%s; map left unchanged%s%s", why, then != NULL ? ", " : "",
+		  then != NULL ? then : "");
 }

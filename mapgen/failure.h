@@ -16,4 +16,8 @@ int map_fail(struct relay_error *failure, enum relay_status status,
  * written (permissions, read-only mount, missing) RELAY_CANNOT_CREATE. */
 enum relay_status map_errno_status(int error);
 
+/* The one wording for a failure that left the map as it was:
+ * "WHY; map left unchanged", then ", THEN" unless then is NULL. */
+void map_report_unchanged(const char *why, const char *then);
+
 #endif

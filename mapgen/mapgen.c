@@ -11,6 +11,16 @@
 #include "store_exit.h"
 #include "watch.h"
 
+/* Only a map can be left unchanged: with -t there is none. */
+static void report_export_failure(const struct mapgen_options *options,
+				  const char *why)
+{
+	if (options->text)
+		msg_error("%s", why);
+	else
+		map_report_unchanged(why, NULL);
+}
+
 static int open_store(const struct mapgen_options *options,
 		      struct relay_store **store)
 {
@@ -23,8 +33,7 @@ static int open_store(const struct mapgen_options *options,
 
 	if (status == RELAY_OK)
 		return 0;
-	msg_error("%s%s", err.text,
-		  options->text ? "" : "; map left unchanged");
+	report_export_failure(options, err.text);
 	return relay_status_exit_code(status);
 }
 
@@ -32,10 +41,11 @@ static int open_store(const struct mapgen_options *options,
 static int interrupted_status(void)
 {
 	int signo = SIGTERM;
+	char why[32];
 
 	mapgen_signals_wait(0, &signo);
-	msg_error("stopped by signal %d; map left unchanged",
-		  signo);
+	snprintf(why, sizeof(why), "stopped by signal %d", signo);
+	map_report_unchanged(why, NULL);
 	return 128 + signo;
 }
 
@@ -54,14 +64,13 @@ static int export_once(const struct mapgen_options *options,
 	if (rc != 0 && mapgen_stop_pending())
 		return interrupted_status();
 	if (rc != 0) {
-		msg_error("%s%s", failure.text,
-			  options->text ? "" : "; map left unchanged");
+		report_export_failure(options, failure.text);
 		return rc;
 	}
 	if (options->verbose)
 		msg_info("%s: %zu entries, %zu keys",
-			  options->text ? "stdout" : export_options->db_path,
-			  result.entries, result.keys);
+			 options->text ? "stdout" : export_options->db_path,
+			 result.entries, result.keys);
 	return 0;
 }
 

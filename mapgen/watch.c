@@ -109,7 +109,7 @@ static void report_failure(struct watch *w, const char *text)
 	if (strcmp(text, w->last_error) == 0 &&
 	    now - w->last_error_at < REPEAT_LOG_S)
 		return;
-	msg_error("%s; map left unchanged, retrying", text);
+	map_report_unchanged(text, "retrying");
 	snprintf(w->last_error, sizeof(w->last_error), "%s", text);
 	w->last_error_at = now;
 }
