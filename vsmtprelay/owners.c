@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "arguments.h"
 #include "bookkeeping.h"
@@ -29,7 +30,7 @@ static int finish_output(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		msg_error("writing the list: %m");
-		return 74;	/* EX_IOERR */
+		return EX_IOERR;
 	}
 	return 0;
 }
