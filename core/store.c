@@ -97,13 +97,13 @@ static enum relay_status lock_current_chain(struct relay_store *store,
 
 	if (!store_retry_bounded(store, try_chainlock, &attempt))
 		return store_fail(err, RELAY_BUSY, store->path,
-				  "store busy: no lock within %u ms",
+				  "no lock within %u ms",
 				  store->timeout_ms);
 	if (!store_still_in_place(store)) {
 		tdb_chainunlock(store->tdb, key);
 		store->replaced = true;
 		return store_fail(err, RELAY_BUSY, store->path,
-				  "store busy: it was replaced (repaired) while "
+				  "it was replaced (repaired) while "
 				  "open; try again");
 	}
 	return RELAY_OK;
@@ -278,7 +278,7 @@ enum relay_status relay_store_begin(struct relay_store *store,
 		tdb_transaction_cancel(store->tdb);
 		store->replaced = true;
 		return store_fail(err, RELAY_BUSY, store->path,
-				  "store busy: it was replaced (repaired) while "
+				  "it was replaced (repaired) while "
 				  "open; try again");
 	}
 	store->in_transaction = status == RELAY_OK;
@@ -348,7 +348,7 @@ enum relay_status relay_store_check(struct relay_store *store,
 		if (store->timer.expired)
 			return store_tdb_failure(store, err, "checking");
 		/* tdb_check does not always set an error code. */
-		return store_fail(err, RELAY_FOREIGN, store->path,
+		return store_fail(err, RELAY_CORRUPT, store->path,
 				  "integrity check failed: %s",
 				  tdb_error(store->tdb) == TDB_SUCCESS
 					  ? "leaked space or damaged records"

@@ -25,16 +25,22 @@ enum relay_status {
 	RELAY_OK = 0,
 	RELAY_MISSING,		/* no store at that path */
 	RELAY_INSECURE,		/* wrong type, owner or mode: not trusted */
-	RELAY_FOREIGN,		/* not a relay store, or corrupt */
+	RELAY_NOT_STORE,	/* not a tdb, or a tdb without the marker */
+	RELAY_CORRUPT,		/* a relay store tdb cannot read */
+	RELAY_MALFORMED,	/* an entry whose value is not a time */
 	RELAY_BUSY,		/* the lock wait ran out */
 	RELAY_FAILED,		/* any other error (I/O, full disk, memory) */
 	RELAY_NOT_FOUND,	/* no entry for that address */
+	/* The map's (mapgen): the same error type for the store and the map. */
+	RELAY_CANNOT_CREATE,	/* a file or directory cannot be made */
+	RELAY_OS_ERROR,		/* the system refused: fork, waitpid */
+	RELAY_USAGE,		/* an argument that cannot work, e.g. too long */
 };
 
 /* A message for the admin, naming the store and the cause. */
 struct relay_error {
 	enum relay_status status;
-	char text[512];
+	char text[768];		/* room for a map's path and its directory's */
 };
 
 struct relay_store_options {
@@ -148,7 +154,7 @@ struct relay_salvage_report {
  * lock and every chain lock of the old file) only while the file is
  * read again and the new one renamed; what they wrote since the first
  * read is taken over.  A file that holds neither the marker nor any
- * entry is left as it was: RELAY_FOREIGN. */
+ * entry is left as it was: RELAY_NOT_STORE. */
 enum relay_status relay_store_salvage(const char *path,
 				      const struct relay_store_options *options,
 				      struct relay_salvage_report *report,
@@ -161,9 +167,9 @@ const char *relay_store_repair_command(const char *path, char *buf,
 
 const char *relay_status_name(enum relay_status status);
 
-/* The sysexits(3) code a command-line program exits with for status:
- * 66 missing, 77 insecure, 65 foreign or corrupt, 75 busy, 74 failed,
- * 1 not found, 0 ok. */
-int relay_status_exit_code(enum relay_status status);
+/* True for the statuses that say the data is not what a relay store
+ * holds (RELAY_NOT_STORE, RELAY_CORRUPT, RELAY_MALFORMED): the store is
+ * left as it was, and vsmtprelay check --repair is the way out. */
+bool relay_status_is_bad_data(enum relay_status status);
 
 #endif

@@ -3,18 +3,20 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <sysexits.h>
 
 #include "store_private.h"
 
 enum relay_status store_fail(struct relay_error *err, enum relay_status status,
 			     const char *path, const char *fmt, ...)
-			     {
-			     va_list ap;
+{
+	va_list ap;
 	int used;
 
 	err->status = status;
-	used = snprintf(err->text, sizeof(err->text), "store %s: ", path);
+	/* One wording for every busy store, whichever lock ran out. */
+	used = snprintf(err->text, sizeof(err->text),
+			status == RELAY_BUSY ? "store %s is busy: " : "store %s: ",
+			path);
 	if (used < 0 || (size_t)used >= sizeof(err->text))
 		return status;
 	va_start(ap, fmt);
@@ -32,17 +34,17 @@ enum relay_status store_tdb_failure(struct relay_store *store,
 	if (code == TDB_ERR_LOCK || code == TDB_ERR_LOCK_TIMEOUT ||
 	    (code == TDB_ERR_NOLOCK && store->timer.expired))
 		return store_fail(err, RELAY_BUSY, store->path,
-				  "store busy: %s gave up after %u ms", what,
+				  "%s gave up after %u ms", what,
 				  store->timeout_ms);
 	if (code == TDB_ERR_CORRUPT)
-		return store_fail(err, RELAY_FOREIGN, store->path,
+		return store_fail(err, RELAY_CORRUPT, store->path,
 				  "%s: store is corrupt", what);
 	/* tdb says "I/O error" for an offset past the end of the file or a
 	 * length that wraps, i.e. a damaged header, chain or record; a
 	 * failing disk or a full one sets errno. */
 	if (code == TDB_ERR_IO && saved != EIO && saved != ENOSPC &&
 	    saved != EDQUOT)
-		return store_fail(err, RELAY_FOREIGN, store->path,
+		return store_fail(err, RELAY_CORRUPT, store->path,
 				  "%s: store is corrupt (a record points outside "
 				  "the file)", what);
 	/* tdb sets no code when the disk is full (tdb_expand). */
@@ -59,26 +61,23 @@ const char *relay_status_name(enum relay_status status)
 	case RELAY_OK: return "ok";
 	case RELAY_MISSING: return "missing";
 	case RELAY_INSECURE: return "insecure";
-	case RELAY_FOREIGN: return "foreign or corrupt";
+	case RELAY_NOT_STORE: return "not a relay store";
+	case RELAY_CORRUPT: return "corrupt";
+	case RELAY_MALFORMED: return "malformed entry";
 	case RELAY_BUSY: return "busy";
 	case RELAY_FAILED: return "failed";
 	case RELAY_NOT_FOUND: return "not found";
+	case RELAY_CANNOT_CREATE: return "cannot create";
+	case RELAY_OS_ERROR: return "system error";
+	case RELAY_USAGE: return "usage";
 	}
 	return "unknown";
 }
 
-int relay_status_exit_code(enum relay_status status)
+bool relay_status_is_bad_data(enum relay_status status)
 {
-	switch (status) {
-	case RELAY_OK: return 0;
-	case RELAY_MISSING: return EX_NOINPUT;
-	case RELAY_INSECURE: return EX_NOPERM;
-	case RELAY_FOREIGN: return EX_DATAERR;
-	case RELAY_BUSY: return EX_TEMPFAIL;
-	case RELAY_FAILED: return EX_IOERR;
-	case RELAY_NOT_FOUND: return 1;
-	}
-	return EX_IOERR;
+	return status == RELAY_NOT_STORE || status == RELAY_CORRUPT ||
+	       status == RELAY_MALFORMED;
 }
 
 const char *relay_store_repair_command(const char *path, char *buf, size_t size)

@@ -37,7 +37,7 @@ enum relay_status store_parse_value(TDB_DATA value, int64_t *stamp)
 {
 	return relay_stamp_parse((const char *)value.dptr, value.dsize, stamp)
 		       ? RELAY_OK
-		       : RELAY_FOREIGN;
+		       : RELAY_MALFORMED;
 }
 
 bool store_decode(TDB_DATA key, TDB_DATA value, struct relay_addr *addr,

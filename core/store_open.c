@@ -82,7 +82,7 @@ static enum relay_status inspect(const char *path, int access, int *fd,
 		return store_fail(err, RELAY_INSECURE, path, "not trusted: %s", why);
 	if (pread(*fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
 	    memcmp(head, TDB_MAGIC, sizeof(head)) != 0)
-		return store_fail(err, RELAY_FOREIGN, path,
+		return store_fail(err, RELAY_NOT_STORE, path,
 				  "not a relay store (no tdb header); left untouched");
 	return RELAY_OK;
 }
@@ -175,7 +175,7 @@ static enum relay_status attach(struct relay_store *store, int access,
 	if (access == O_RDWR &&
 	    !store_retry_bounded(store, claim_open_lock, &inspected_fd))
 		return store_fail(err, RELAY_BUSY, store->path,
-				  "store busy: another process holds its open lock "
+				  "another process holds its open lock "
 				  "(waited %u ms)", store->timeout_ms);
 	store->tdb = open_tdb(store, access, 0);
 	store->unlocked = access == O_RDONLY;
@@ -186,7 +186,7 @@ static enum relay_status attach(struct relay_store *store, int access,
 		 * errno at all). */
 		if (errno == EIO || errno == EINVAL || errno == ENOSYS ||
 		    errno == 0)
-			return store_fail(err, RELAY_FOREIGN, store->path,
+			return store_fail(err, RELAY_CORRUPT, store->path,
 					  "not a valid tdb file (truncated or "
 					  "corrupt); left untouched");
 		return store_fail(err, RELAY_FAILED, store->path, "cannot open: %s",
@@ -207,13 +207,13 @@ static enum relay_status attach(struct relay_store *store, int access,
 		enum TDB_ERROR code = tdb_error(store->tdb);
 
 		if (code == TDB_ERR_NOEXIST)
-			return store_fail(err, RELAY_FOREIGN, store->path,
+			return store_fail(err, RELAY_NOT_STORE, store->path,
 					  "a tdb but not a relay store (no "
 					  "marker); left untouched");
 		/* The header was sound, so a record tdb cannot read
 		 * means a damaged hash table or record area. */
 		if (code == TDB_ERR_IO || code == TDB_ERR_CORRUPT)
-			return store_fail(err, RELAY_FOREIGN, store->path,
+			return store_fail(err, RELAY_CORRUPT, store->path,
 					  "corrupt: its records cannot be read "
 					  "(tdb: %s); left untouched",
 					  tdb_errorstr(store->tdb));

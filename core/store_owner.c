@@ -50,7 +50,7 @@ static enum relay_status lock_all(struct relay_store *store,
 	set->tdb = store->tdb;
 	if (!store_retry_bounded(store, try_lock_set, set))
 		return store_fail(err, RELAY_BUSY, store->path,
-				  "store busy: no lock within %u ms",
+				  "no lock within %u ms",
 				  store->timeout_ms);
 	/* As lock_current_chain() in store.c: a repair swaps the store only
 	 * while it holds every chain, so a set taken on the file the path
@@ -60,7 +60,7 @@ static enum relay_status lock_all(struct relay_store *store,
 		unlock_held(set);
 		store->replaced = true;
 		return store_fail(err, RELAY_BUSY, store->path,
-				  "store busy: it was replaced (repaired) while "
+				  "it was replaced (repaired) while "
 				  "open; try again");
 	}
 	return RELAY_OK;

@@ -134,6 +134,8 @@ bool store_is_bookkeeping(TDB_DATA key, TDB_DATA value);
 
 /* --- errors (store_error.c) --- */
 
+/* Fills err with "store PATH: " and the message, or "store PATH is busy: "
+ * for RELAY_BUSY, and returns status. */
 enum relay_status store_fail(struct relay_error *err, enum relay_status status,
 			     const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -491,7 +491,7 @@ enum relay_status relay_store_salvage(const char *path,
 		goto out;
 	report_selection(&old.sel, report);
 	if (!old.sel.marker && old.sel.entries == 0) {
-		status = store_fail(err, RELAY_FOREIGN, path,
+		status = store_fail(err, RELAY_NOT_STORE, path,
 				    "nothing a relay store holds could be read "
 				    "(no marker, no entry): not a relay store, "
 				    "or beyond repair; left as it was");
@@ -506,7 +506,7 @@ enum relay_status relay_store_salvage(const char *path,
 	 * wait. */
 	if (!store_retry_bounded(&fresh, try_hold_writers, &old.fd)) {
 		status = store_fail(err, RELAY_BUSY, path,
-				    "store busy: writers did not let go within "
+				    "writers did not let go within "
 				    "%u ms; nothing changed", options->timeout_ms);
 		goto out;
 	}

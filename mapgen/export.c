@@ -9,6 +9,7 @@
 #include "records.h"
 #include "signals.h"
 #include "snapshot.h"
+#include "store_exit.h"
 #include "stamp.h"
 #include "window.h"
 
@@ -20,9 +21,9 @@
  * would otherwise stall each put in turn (a fifth of the put time). */
 #define PREFETCH_AHEAD 16
 
-static int interrupted(struct map_failure *failure)
+static int interrupted(struct relay_error *failure)
 {
-	return map_fail(failure, EX_TEMPFAIL, "interrupted by a signal");
+	return map_fail(failure, RELAY_BUSY, "interrupted by a signal");
 }
 
 /* When the map next changes without a store change: the first time an
@@ -49,7 +50,7 @@ static size_t record_value(const struct map_record *record,
 }
 
 static int write_text(const struct map_records *records,
-		      struct map_failure *failure)
+		      struct relay_error *failure)
 {
 	for (size_t i = 0; i < records->count; i++) {
 		const struct map_record *record = &records->items[i];
@@ -63,13 +64,13 @@ static int write_text(const struct map_records *records,
 		putchar('\n');
 	}
 	if (fflush(stdout) != 0 || ferror(stdout))
-		return map_fail(failure, EX_IOERR,
+		return map_fail(failure, RELAY_FAILED,
 				"writing to standard output failed");
 	return 0;
 }
 
 static int put_all(struct hash_db *db, const struct map_records *records,
-		   struct map_failure *failure)
+		   struct relay_error *failure)
 {
 	for (size_t i = 0; i < records->count; i++) {
 		const struct map_record *record = &records->items[i];
@@ -95,7 +96,7 @@ static int put_all(struct hash_db *db, const struct map_records *records,
 static int fill_and_install(struct map_target *target,
 			    const struct hash_db_layout *layout,
 			    const struct map_records *records,
-			    struct map_failure *failure)
+			    struct relay_error *failure)
 {
 	struct hash_db *db;
 	int rc = hash_db_create(target->temp_path, layout, &db, failure);
@@ -146,12 +147,12 @@ static bool some_bucket_overflows(const struct map_records *records,
  * doubles the table, which is rare at the planned fill. */
 static int plan_and_sort(struct map_records *records,
 			 struct hash_db_layout *layout,
-			 struct map_failure *failure)
+			 struct relay_error *failure)
 {
 	hash_db_plan(records->count, records->data_bytes, layout);
 	for (;;) {
 		if (!map_records_sort(records, bucket_of, layout, layout->buckets))
-			return map_fail(failure, EX_OSERR,
+			return map_fail(failure, RELAY_OS_ERROR,
 					"out of memory sorting %zu keys",
 					records->count);
 		if (!some_bucket_overflows(records, layout) ||
@@ -161,7 +162,7 @@ static int plan_and_sort(struct map_records *records,
 	}
 }
 
-static int write_map(const char *db_path, struct map_records *records, struct map_failure *failure)
+static int write_map(const char *db_path, struct map_records *records, struct relay_error *failure)
 {
 	struct hash_db_layout layout;
 	struct map_target target;
@@ -179,14 +180,10 @@ static int write_map(const char *db_path, struct map_records *records, struct ma
 
 static int take_snapshot(struct relay_store *store,
 			 struct relay_snapshot *snap,
-			 struct map_failure *failure)
+			 struct relay_error *failure)
 {
-	struct relay_error err;
-	enum relay_status status = relay_snapshot_take(store, snap, &err);
-
-	if (status != RELAY_OK)
-		return map_fail(failure, relay_status_exit_code(status), "%s",
-				err.text);
+	if (relay_snapshot_take(store, snap, failure) != RELAY_OK)
+		return relay_status_exit_code(failure->status);
 	return 0;
 }
 
@@ -194,7 +191,7 @@ static int take_snapshot(struct relay_store *store,
  * entries need their memory back before the hash table is built. */
 static int write_out(const struct export_options *options,
 		     struct relay_snapshot *snap, const struct map_window *window,
-		     struct export_result *result, struct map_failure *failure)
+		     struct export_result *result, struct relay_error *failure)
 {
 	struct map_records records;
 	bool built = map_records_build(snap, window, options->flavour, &records);
@@ -203,7 +200,7 @@ static int write_out(const struct export_options *options,
 
 	relay_snapshot_free(snap);
 	if (!built)
-		return map_fail(failure, EX_OSERR,
+		return map_fail(failure, RELAY_OS_ERROR,
 				"out of memory formatting %zu entries", entries);
 	result->keys = records.count;
 	if (options->db_path == NULL)
@@ -245,7 +242,7 @@ static size_t entries_held(const struct relay_snapshot *snap,
 }
 
 int export_run(struct relay_store *store, const struct export_options *options,
-	       struct export_result *result, struct map_failure *failure)
+	       struct export_result *result, struct relay_error *failure)
 {
 	struct relay_snapshot snap;
 	struct map_window window = { 0, options->max_age };
@@ -261,7 +258,7 @@ int export_run(struct relay_store *store, const struct export_options *options,
 	result->next_change = next_change(&snap, &window);
 	if (options->aging != NULL && !fill_aging(&snap, &window, options->aging)) {
 		relay_snapshot_free(&snap);
-		return map_fail(failure, EX_OSERR, "out of memory noting when "
+		return map_fail(failure, RELAY_OS_ERROR, "out of memory noting when "
 				"%zu entries age out", result->entries);
 	}
 	return write_out(options, &snap, &window, result, failure);

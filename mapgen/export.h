@@ -32,6 +32,6 @@ struct export_result {
  * SIGINT that arrives meanwhile stops the export (EX_TEMPFAIL) with
  * nothing left behind; the signal stays pending for the caller. */
 int export_run(struct relay_store *store, const struct export_options *options,
-	       struct export_result *result, struct map_failure *failure);
+	       struct export_result *result, struct relay_error *failure);
 
 #endif

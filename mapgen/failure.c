@@ -4,18 +4,22 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-int map_fail(struct map_failure *failure, int code, const char *fmt, ...)
+#include "msg.h"
+#include "store_exit.h"
+
+int map_fail(struct relay_error *failure, enum relay_status status,
+	     const char *fmt, ...)
 {
 	va_list ap;
 
-	failure->exit_code = code;
+	failure->status = status;
 	va_start(ap, fmt);
 	vsnprintf(failure->text, sizeof(failure->text), fmt, ap);
 	va_end(ap);
-	return code;
+	return relay_status_exit_code(status);
 }
 
-int map_errno_exit_code(int error)
+enum relay_status map_errno_status(int error)
 {
 	switch (error) {
 	case EACCES:
@@ -24,8 +28,14 @@ int map_errno_exit_code(int error)
 	case ENOENT:
 	case ENOTDIR:
 	case ENAMETOOLONG:
-		return EX_CANTCREAT;
+		return RELAY_CANNOT_CREATE;
 	default:
-		return EX_IOERR;
+		return RELAY_FAILED;
 	}
+}
+
+void map_report_unchanged(const char *why, const char *then)
+{
+	msg_error("%s; map left unchanged%s%s", why, then != NULL ? ", " : "",
+		  then != NULL ? then : "");
 }

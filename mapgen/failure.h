@@ -1,23 +1,23 @@
-/* Why an export failed, as one line for the admin and a sysexits(3)
- * code for the caller (cron, systemd, a shell script). */
+/* Why an export failed: the core's struct relay_error (one error type for
+ * the store and the map), filled with one line for the admin, and the
+ * sysexits(3) code for the caller (cron, systemd, a shell script). */
 #ifndef MAPGEN_FAILURE_H
 #define MAPGEN_FAILURE_H
 
-#include <sysexits.h>
+#include "store.h"
 
-struct map_failure {
-	int exit_code;		/* EX_* from sysexits.h, 0 when none */
-	char text[768];
-};
+/* Fills failure and returns status's exit code, so that callers can
+ * write "return map_fail(f, RELAY_FAILED, ...)". */
+int map_fail(struct relay_error *failure, enum relay_status status,
+	     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Fills failure and returns code, so that callers can write
- * "return map_fail(f, EX_IOERR, ...)". */
-int map_fail(struct map_failure *failure, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* The status for an errno met while creating or writing the map: a full
+ * disk or an I/O fault is RELAY_FAILED, a directory that cannot be
+ * written (permissions, read-only mount, missing) RELAY_CANNOT_CREATE. */
+enum relay_status map_errno_status(int error);
 
-/* The exit code for an errno met while creating or writing the map:
- * a full disk or an I/O fault is EX_IOERR, a directory that cannot be
- * written (permissions, read-only mount, missing) is EX_CANTCREAT. */
-int map_errno_exit_code(int error);
+/* The one wording for a failure that left the map as it was:
+ * "WHY; map left unchanged", then ", THEN" unless then is NULL. */
+void map_report_unchanged(const char *why, const char *then);
 
 #endif

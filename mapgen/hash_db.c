@@ -100,19 +100,19 @@ static void keep_message(const DB_ENV *env, const char *prefix,
 			 message);
 }
 
-static int db_failure(struct hash_db *hdb, struct map_failure *failure,
+static int db_failure(struct hash_db *hdb, struct relay_error *failure,
 		      const char *what, int code)
 {
 	/* Berkeley DB returns errno values for system errors and its own
 	 * negative codes for the rest. */
-	int exit_code = code > 0 ? map_errno_exit_code(code) : EX_IOERR;
+	enum relay_status status = code > 0 ? map_errno_status(code) : RELAY_FAILED;
 
 	if (code == ENOSPC || code == EDQUOT)
-		exit_code = EX_IOERR;
+		status = RELAY_FAILED;
 	if (hdb->last_message[0] != '\0' && code < 0)
-		return map_fail(failure, exit_code, "%s: %s: %s (%s)", hdb->path,
+		return map_fail(failure, status, "%s: %s: %s (%s)", hdb->path,
 				what, db_strerror(code), hdb->last_message);
-	return map_fail(failure, exit_code, "%s: %s: %s", hdb->path, what,
+	return map_fail(failure, status, "%s: %s: %s", hdb->path, what,
 			db_strerror(code));
 }
 
@@ -148,14 +148,14 @@ static int configure(struct hash_db *hdb, const struct hash_db_layout *layout)
 }
 
 int hash_db_create(const char *path, const struct hash_db_layout *layout,
-		   struct hash_db **out, struct map_failure *failure)
+		   struct hash_db **out, struct relay_error *failure)
 {
 	struct hash_db *hdb = calloc(1, sizeof(*hdb));
 	int rc;
 
 	*out = NULL;
 	if (hdb == NULL)
-		return map_fail(failure, EX_OSERR, "%s: out of memory", path);
+		return map_fail(failure, RELAY_OS_ERROR, "%s: out of memory", path);
 	hdb->path = path;
 	rc = db_create(&hdb->db, NULL, 0);
 	if (rc != 0) {
@@ -183,7 +183,7 @@ fail:
 
 int hash_db_put(struct hash_db *hdb, const char *key, size_t key_len,
 		const char *value, size_t value_len,
-		struct map_failure *failure)
+		struct relay_error *failure)
 {
 	DBT k = { .data = (void *)key, .size = (u_int32_t)key_len };
 	DBT v = { .data = (void *)value, .size = (u_int32_t)value_len };
@@ -194,7 +194,7 @@ int hash_db_put(struct hash_db *hdb, const char *key, size_t key_len,
 	return 0;
 }
 
-int hash_db_finish(struct hash_db *hdb, struct map_failure *failure)
+int hash_db_finish(struct hash_db *hdb, struct relay_error *failure)
 {
 	/* close() flushes the cache; a full disk shows up here. */
 	int rc = hdb->db->close(hdb->db, 0);

@@ -49,15 +49,15 @@ struct hash_db;
 /* Opens path, which must exist and be empty (the caller created it with
  * O_EXCL), as a new hash database of the planned shape. */
 int hash_db_create(const char *path, const struct hash_db_layout *layout,
-		   struct hash_db **out, struct map_failure *failure);
+		   struct hash_db **out, struct relay_error *failure);
 
 int hash_db_put(struct hash_db *db, const char *key, size_t key_len,
 		const char *value, size_t value_len,
-		struct map_failure *failure);
+		struct relay_error *failure);
 
 /* Writes every cached page to the file and closes it; the caller still
  * has to fsync.  db is gone afterwards, even on failure. */
-int hash_db_finish(struct hash_db *db, struct map_failure *failure);
+int hash_db_finish(struct hash_db *db, struct relay_error *failure);
 
 /* Closes without caring about the file, which the caller removes. */
 void hash_db_discard(struct hash_db *db);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "msg.h"
 #include "store_trust.h"
 
 static bool ends_with(const char *text, const char *suffix)
@@ -22,14 +23,14 @@ static bool ends_with(const char *text, const char *suffix)
 }
 
 int map_target_name(const char *map, char out[PATH_MAX],
-		    struct map_failure *failure)
+		    struct relay_error *failure)
 {
 	const char *suffix = ends_with(map, ".db") ? "" : ".db";
 
 	if (map[0] == '\0')
-		return map_fail(failure, EX_USAGE, "the map name is empty");
+		return map_fail(failure, RELAY_USAGE, "the map name is empty");
 	if (snprintf(out, PATH_MAX, "%s%s", map, suffix) >= PATH_MAX)
-		return map_fail(failure, EX_USAGE, "map name too long: %s", map);
+		return map_fail(failure, RELAY_USAGE, "map name too long: %s", map);
 	return 0;
 }
 
@@ -48,15 +49,14 @@ static void split_path(const char *path, char dir[PATH_MAX],
  * them a relay; sendmail refuses such maps too.  A sticky directory
  * only lets them add files of their own, which is checked below. */
 static int check_directory(int dir_fd, const char *dir,
-			   struct map_failure *failure)
+			   struct relay_error *failure)
 {
 	struct stat st;
 
 	if (fstat(dir_fd, &st) != 0)
-		return map_fail(failure, EX_IOERR, "map directory %s: %s", dir,
-				strerror(errno));
+		return map_fail(failure, RELAY_FAILED, "map directory %s: %m", dir);
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-		return map_fail(failure, EX_NOPERM,
+		return map_fail(failure, RELAY_INSECURE,
 				"map directory %s: mode %03o lets others replace "
 				"the map; chmod go-w %s",
 				dir, (unsigned)(st.st_mode & 0777), dir);
@@ -73,27 +73,27 @@ static bool dir_shared(int dir_fd)
 /* Finds the old map, if any, without following a symlink. */
 static int inspect_old_map(const struct map_target *target, const char *base,
 			   struct stat *old, bool *exists,
-			   struct map_failure *failure)
+			   struct relay_error *failure)
 {
 	*exists = false;
 	if (fstatat(target->dir_fd, base, old, AT_SYMLINK_NOFOLLOW) != 0) {
 		if (errno == ENOENT)
 			return 0;
-		return map_fail(failure, map_errno_exit_code(errno), "map %s: %s",
-				target->path, strerror(errno));
+		return map_fail(failure, map_errno_status(errno), "map %s: %m",
+				target->path);
 	}
 	if (S_ISLNK(old->st_mode))
-		return map_fail(failure, EX_NOPERM,
+		return map_fail(failure, RELAY_INSECURE,
 				"map %s is a symbolic link; refusing to replace "
 				"it (name the real file with -o)", target->path);
 	if (!S_ISREG(old->st_mode))
-		return map_fail(failure, EX_NOPERM,
+		return map_fail(failure, RELAY_INSECURE,
 				"map %s is not a regular file; left untouched",
 				target->path);
 	/* In a shared sticky directory anyone may have planted the old
 	 * map; keeping its owner would hand them the new one. */
 	if (dir_shared(target->dir_fd) && !relay_owner_trusted(old))
-		return map_fail(failure, EX_NOPERM,
+		return map_fail(failure, RELAY_INSECURE,
 				"map %s belongs to uid %u in a directory others "
 				"can write; refusing to replace it", target->path,
 				(unsigned)old->st_uid);
@@ -112,7 +112,7 @@ static mode_t new_map_mode(void)
 /* The private file takes the old map's owner, group and mode before a
  * byte is written, so that the rename changes nothing but the content. */
 static int give_attributes(struct map_target *target, const struct stat *old,
-			   bool exists, struct map_failure *failure)
+			   bool exists, struct relay_error *failure)
 {
 	struct stat now;
 
@@ -125,29 +125,27 @@ static int give_attributes(struct map_target *target, const struct stat *old,
 		goto failed;
 	if ((now.st_uid != old->st_uid || now.st_gid != old->st_gid) &&
 	    fchown(target->temp_fd, old->st_uid, old->st_gid) != 0)
-		return map_fail(failure, EX_NOPERM,
+		return map_fail(failure, RELAY_INSECURE,
 				"map %s: cannot give the new map the old one's "
-				"owner %u:%u: %s", target->path,
-				(unsigned)old->st_uid, (unsigned)old->st_gid,
-				strerror(errno));
+				"owner %u:%u: %m", target->path,
+				(unsigned)old->st_uid, (unsigned)old->st_gid);
 	/* The old mode, but never one that lets others write the map
 	 * (that would make them relays) and never a set-id bit. */
 	if (fchmod(target->temp_fd, old->st_mode & 0755) != 0)
 		goto failed;
 	return 0;
 failed:
-	return map_fail(failure, map_errno_exit_code(errno),
-			"map %s: cannot set the new map's mode: %s", target->path,
-			strerror(errno));
+	return map_fail(failure, map_errno_status(errno),
+			"map %s: cannot set the new map's mode: %m", target->path);
 }
 
 static int create_temp(struct map_target *target, const char *dir,
-		       const char *base, struct map_failure *failure)
+		       const char *base, struct relay_error *failure)
 {
 	if (snprintf(target->temp_path, sizeof(target->temp_path),
 		     "%s/.%s.XXXXXX", dir, base) >= (int)sizeof(target->temp_path)) {
 		target->temp_path[0] = '\0';
-		return map_fail(failure, EX_USAGE, "map name too long: %s",
+		return map_fail(failure, RELAY_USAGE, "map name too long: %s",
 				target->path);
 	}
 	/* mkostemp creates with O_EXCL and mode 0600: nothing else can be
@@ -157,12 +155,10 @@ static int create_temp(struct map_target *target, const char *dir,
 	if (target->temp_fd >= 0)
 		flock(target->temp_fd, LOCK_EX | LOCK_NB);
 	if (target->temp_fd < 0) {
-		int saved = errno;
-
 		target->temp_path[0] = '\0';
-		return map_fail(failure, map_errno_exit_code(saved),
-				"map %s: cannot create a file in %s: %s",
-				target->path, dir, strerror(saved));
+		return map_fail(failure, map_errno_status(errno),
+				"map %s: cannot create a file in %s: %m",
+				target->path, dir);
 	}
 	return 0;
 }
@@ -213,17 +209,17 @@ static void remove_stale_temps(int dir_fd, const char *base)
 }
 
 static int open_directory(struct map_target *target, const char *dir,
-			  struct map_failure *failure)
+			  struct relay_error *failure)
 {
 	target->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (target->dir_fd < 0)
-		return map_fail(failure, map_errno_exit_code(errno),
-				"map directory %s: %s", dir, strerror(errno));
+		return map_fail(failure, map_errno_status(errno),
+				"map directory %s: %m", dir);
 	return check_directory(target->dir_fd, dir, failure);
 }
 
 int map_target_begin(struct map_target *target, const char *db_path,
-		     struct map_failure *failure)
+		     struct relay_error *failure)
 {
 	char dir[PATH_MAX], base[PATH_MAX];
 	struct stat old;
@@ -259,22 +255,22 @@ static bool still_ours(const struct map_target *target)
 	       by_fd.st_dev == by_name.st_dev && by_fd.st_ino == by_name.st_ino;
 }
 
-int map_target_commit(struct map_target *target, struct map_failure *failure)
+int map_target_commit(struct map_target *target, struct relay_error *failure)
 {
 	int rc = 0;
 
 	if (fsync(target->temp_fd) != 0)
-		rc = map_fail(failure, EX_IOERR, "map %s: flushing the new map: %s",
-			      target->path, strerror(errno));
+		rc = map_fail(failure, RELAY_FAILED, "map %s: flushing the new map: %m",
+			      target->path);
 	else if (!still_ours(target))
-		rc = map_fail(failure, EX_NOPERM,
+		rc = map_fail(failure, RELAY_INSECURE,
 			      "map %s: the new map %s was replaced by someone "
 			      "else; not installed", target->path,
 			      target->temp_path);
 	else if (rename(target->temp_path, target->path) != 0)
-		rc = map_fail(failure, map_errno_exit_code(errno),
-			      "map %s: cannot move the new map into place: %s",
-			      target->path, strerror(errno));
+		rc = map_fail(failure, map_errno_status(errno),
+			      "map %s: cannot move the new map into place: %m",
+			      target->path);
 	if (rc != 0) {
 		map_target_abandon(target);
 		return rc;
@@ -292,8 +288,8 @@ int map_target_commit(struct map_target *target, struct map_failure *failure)
 	 * leaves a correct map that a crash might undo, worth a word but
 	 * not a failed export. */
 	if (fsync(target->dir_fd) != 0 && errno != EINVAL)
-		fprintf(stderr, "mapgen: map %s: flushing its directory: %s\n",
-			target->path, strerror(errno));
+		msg_error("map %s: flushing its directory: %m",
+			  target->path);
 	map_target_abandon(target);
 	return 0;
 }

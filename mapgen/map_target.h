@@ -24,18 +24,18 @@ struct map_target {
 /* Derives MAP.db from MAP the way makemap does (".db" is added unless
  * present).  Returns 0, or EX_USAGE for a name that is too long. */
 int map_target_name(const char *map, char out[PATH_MAX],
-		    struct map_failure *failure);
+		    struct relay_error *failure);
 
 /* Checks the directory and the old map, removes private files that an
  * earlier run killed outright left (those nobody holds locked), then
  * creates the private file, locked, with its final owner and mode.  On
  * failure nothing is left behind. */
 int map_target_begin(struct map_target *target, const char *db_path,
-		     struct map_failure *failure);
+		     struct relay_error *failure);
 
 /* Flushes the private file and renames it over the map.  On failure
  * the private file is removed. */
-int map_target_commit(struct map_target *target, struct map_failure *failure);
+int map_target_commit(struct map_target *target, struct relay_error *failure);
 
 /* Removes the private file, if any; safe to call twice. */
 void map_target_abandon(struct map_target *target);

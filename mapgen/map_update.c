@@ -173,31 +173,30 @@ static int child_update(const char *db_path, const struct map_change *changes,
 }
 
 static int run_child(const char *db_path, const struct map_change *changes,
-		     size_t count, off_t file_size, struct map_failure *failure)
+		     size_t count, off_t file_size, struct relay_error *failure)
 {
 	pid_t pid = fork();
 	int status;
 
 	if (pid < 0)
-		return map_fail(failure, EX_OSERR, "map %s: fork: %s", db_path,
-				strerror(errno));
+		return map_fail(failure, RELAY_OS_ERROR, "map %s: fork: %m", db_path);
 	if (pid == 0)
 		_exit(child_update(db_path, changes, count, file_size));
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return map_fail(failure, EX_OSERR, "map %s: waitpid: %s",
-					db_path, strerror(errno));
+			return map_fail(failure, RELAY_OS_ERROR, "map %s: waitpid: %m",
+					db_path);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_DONE)
 		return 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_RESHAPED)
 		return MAP_UPDATE_REBUILD;
-	return map_fail(failure, EX_IOERR,
+	return map_fail(failure, RELAY_FAILED,
 			"map %s: updating it in place failed", db_path);
 }
 
 int map_update_in_place(const char *db_path, const struct map_change *changes,
 			size_t count, struct map_state *state,
-			struct map_failure *failure)
+			struct relay_error *failure)
 {
 	int fd = lock_map(db_path, state);
 	int rc;
@@ -212,7 +211,7 @@ int map_update_in_place(const char *db_path, const struct map_change *changes,
 }
 
 int map_update_touch(const char *db_path, struct map_state *state,
-		     struct map_failure *failure)
+		     struct relay_error *failure)
 {
 	int fd = lock_map(db_path, state);
 	int rc = 0;
@@ -220,9 +219,8 @@ int map_update_touch(const char *db_path, struct map_state *state,
 	if (fd < 0)
 		return MAP_UPDATE_REBUILD;
 	if (futimens(fd, NULL) != 0)
-		rc = map_fail(failure, map_errno_exit_code(errno),
-			      "map %s: cannot move its time on: %s", db_path,
-			      strerror(errno));
+		rc = map_fail(failure, map_errno_status(errno),
+			      "map %s: cannot move its time on: %m", db_path);
 	map_state_take(db_path, state);
 	flock(fd, LOCK_UN);
 	close(fd);

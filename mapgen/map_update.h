@@ -66,10 +66,10 @@ bool map_state_changed(const char *db_path, const struct map_state *state);
  * code with failure filled in. */
 int map_update_in_place(const char *db_path, const struct map_change *changes,
 			size_t count, struct map_state *state,
-			struct map_failure *failure);
+			struct relay_error *failure);
 
 /* Moves the map's st_mtime to now under the exclusive lock. */
 int map_update_touch(const char *db_path, struct map_state *state,
-		     struct map_failure *failure);
+		     struct relay_error *failure);
 
 #endif

@@ -5,9 +5,21 @@
 
 #include "export.h"
 #include "map_target.h"
+#include "msg.h"
 #include "options.h"
 #include "signals.h"
+#include "store_exit.h"
 #include "watch.h"
+
+/* Only a map can be left unchanged: with -t there is none. */
+static void report_export_failure(const struct mapgen_options *options,
+				  const char *why)
+{
+	if (options->text)
+		msg_error("%s", why);
+	else
+		map_report_unchanged(why, NULL);
+}
 
 static int open_store(const struct mapgen_options *options,
 		      struct relay_store **store)
@@ -21,8 +33,7 @@ static int open_store(const struct mapgen_options *options,
 
 	if (status == RELAY_OK)
 		return 0;
-	fprintf(stderr, "mapgen: %s%s\n", err.text,
-		options->text ? "" : "; map left unchanged");
+	report_export_failure(options, err.text);
 	return relay_status_exit_code(status);
 }
 
@@ -30,10 +41,11 @@ static int open_store(const struct mapgen_options *options,
 static int interrupted_status(void)
 {
 	int signo = SIGTERM;
+	char why[32];
 
 	mapgen_signals_wait(0, &signo);
-	fprintf(stderr, "mapgen: stopped by signal %d; map left unchanged\n",
-		signo);
+	snprintf(why, sizeof(why), "stopped by signal %d", signo);
+	map_report_unchanged(why, NULL);
 	return 128 + signo;
 }
 
@@ -42,7 +54,7 @@ static int export_once(const struct mapgen_options *options,
 {
 	struct relay_store *store;
 	struct export_result result;
-	struct map_failure failure;
+	struct relay_error failure;
 	int rc = open_store(options, &store);
 
 	if (rc != 0)
@@ -52,14 +64,13 @@ static int export_once(const struct mapgen_options *options,
 	if (rc != 0 && mapgen_stop_pending())
 		return interrupted_status();
 	if (rc != 0) {
-		fprintf(stderr, "mapgen: %s%s\n", failure.text,
-			options->text ? "" : "; map left unchanged");
+		report_export_failure(options, failure.text);
 		return rc;
 	}
 	if (options->verbose)
-		fprintf(stderr, "mapgen: %s: %zu entries, %zu keys\n",
-			options->text ? "stdout" : export_options->db_path,
-			result.entries, result.keys);
+		msg_info("%s: %zu entries, %zu keys",
+			 options->text ? "stdout" : export_options->db_path,
+			 result.entries, result.keys);
 	return 0;
 }
 
@@ -67,9 +78,12 @@ int main(int argc, char **argv)
 {
 	struct mapgen_options options;
 	struct export_options export_options;
-	struct map_failure failure;
+	struct relay_error failure;
 	char db_path[PATH_MAX];
-	int rc = mapgen_parse_options(argc, argv, &options);
+	int rc;
+
+	msg_set_program("mapgen");
+	rc = mapgen_parse_options(argc, argv, &options);
 
 	if (rc >= 0)
 		return rc;
@@ -81,7 +95,7 @@ int main(int argc, char **argv)
 	if (!options.text) {
 		rc = map_target_name(options.map, db_path, &failure);
 		if (rc != 0) {
-			fprintf(stderr, "mapgen: %s\n", failure.text);
+			msg_error("%s", failure.text);
 			return rc;
 		}
 		export_options.db_path = db_path;

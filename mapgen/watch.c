@@ -11,8 +11,10 @@
 
 #include "aging.h"
 #include "map_update.h"
+#include "msg.h"
 #include "signals.h"
 #include "store_diff.h"
+#include "store_exit.h"
 #include "store_raw.h"
 #include "wake.h"
 #include "window.h"
@@ -61,7 +63,7 @@ struct watch {
 	bool diff_warned;
 	struct aging aging;
 	struct export_options full_options;
-	char last_error[sizeof(((struct map_failure *)0)->text)];
+	char last_error[sizeof(((struct relay_error *)0)->text)];
 	int64_t last_error_at;
 	bool failing;
 };
@@ -107,7 +109,7 @@ static void report_failure(struct watch *w, const char *text)
 	if (strcmp(text, w->last_error) == 0 &&
 	    now - w->last_error_at < REPEAT_LOG_S)
 		return;
-	fprintf(stderr, "mapgen: %s; map left unchanged, retrying\n", text);
+	map_report_unchanged(text, "retrying");
 	snprintf(w->last_error, sizeof(w->last_error), "%s", text);
 	w->last_error_at = now;
 }
@@ -115,8 +117,8 @@ static void report_failure(struct watch *w, const char *text)
 static void recovered(struct watch *w)
 {
 	if (w->failing)
-		fprintf(stderr, "mapgen: %s: exported again after failures\n",
-			w->export_options->db_path);
+		msg_info("%s: exported again after failures",
+			  w->export_options->db_path);
 	w->failing = false;
 	w->last_error[0] = '\0';
 }
@@ -164,7 +166,7 @@ static bool open_store(struct watch *w)
 	}
 	if (relay_store_open(w->options->store_path, &so, &w->store, &err) !=
 	    RELAY_OK) {
-		report_store_failure(w, err.text, err.status == RELAY_FOREIGN);
+		report_store_failure(w, err.text, relay_status_is_bad_data(err.status));
 		return false;
 	}
 	return true;
@@ -193,9 +195,9 @@ static void reset_diff(struct watch *w)
 		relay_store_read_unlock(w->store);
 	}
 	if (outcome != DIFF_OK && !w->diff_warned) {
-		fprintf(stderr, "mapgen: %s: cannot compare the store file; "
-				"every change is a full export\n",
-			w->options->store_path);
+		msg_warn("%s: cannot compare the store file; "
+			  "every change is a full export",
+			  w->options->store_path);
 		w->diff_warned = true;
 	}
 }
@@ -203,15 +205,14 @@ static void reset_diff(struct watch *w)
 static void full_export(struct watch *w)
 {
 	struct export_result result;
-	struct map_failure failure;
+	struct relay_error failure;
 	uint64_t seqnum = relay_store_seqnum(w->store);
 
 	reset_diff(w);
 	if (export_run(w->store, &w->full_options, &result, &failure) != 0) {
 		if (!mapgen_stop_pending())
 			report_store_failure(w, failure.text,
-					     failure.exit_code ==
-						     relay_status_exit_code(RELAY_FOREIGN));
+					     relay_status_is_bad_data(failure.status));
 		return;
 	}
 	w->exported_seqnum = seqnum;
@@ -224,15 +225,15 @@ static void full_export(struct watch *w)
 	w->last_update_s = w->map.mtime.tv_sec;
 	recovered(w);
 	if (w->options->verbose)
-		fprintf(stderr, "mapgen: %s: %zu entries, %zu keys\n",
-			w->export_options->db_path, result.entries, result.keys);
+		msg_info("%s: %zu entries, %zu keys",
+			  w->export_options->db_path, result.entries, result.keys);
 }
 
 static void fall_back(struct watch *w, const char *why)
 {
 	if (w->options->verbose)
-		fprintf(stderr, "mapgen: %s: %s; exporting in full\n",
-			w->export_options->db_path, why);
+		msg_warn("%s: %s; exporting in full",
+			  w->export_options->db_path, why);
 	full_export(w);
 }
 
@@ -307,10 +308,10 @@ static bool read_entries(struct watch *w, struct batch *b, int64_t now,
 			relay_store_get(w->store, addr, &stamp, err);
 		bool held;
 
-		/* A record that is no relay entry (RELAY_FOREIGN) is left
+		/* A record that is no relay entry (RELAY_MALFORMED) is left
 		 * out, as a full export leaves it out. */
 		if (status != RELAY_OK && status != RELAY_NOT_FOUND &&
-		    status != RELAY_FOREIGN)
+		    !relay_status_is_bad_data(status))
 			return false;
 		held = status == RELAY_OK && map_window_holds(&window, stamp);
 		add_forms(w, b, addr, held, stamp);
@@ -378,7 +379,7 @@ static bool incremental(struct watch *w)
 {
 	struct batch b = { 0 };
 	struct relay_error err;
-	struct map_failure failure;
+	struct relay_error failure;
 	int64_t now = now_s();
 	uint64_t seqnum = 0;
 	int rc = 0;
@@ -404,8 +405,8 @@ static bool incremental(struct watch *w)
 			note_write(w);
 		recovered(w);
 		if (w->options->verbose && b.count > 0)
-			fprintf(stderr, "mapgen: %s: %zu keys checked in place\n",
-				w->export_options->db_path, b.count);
+			msg_info("%s: %zu keys checked in place",
+				  w->export_options->db_path, b.count);
 	}
 	batch_free(&b);
 	if (rc == MAP_UPDATE_REBUILD)
@@ -417,7 +418,7 @@ static bool incremental(struct watch *w)
 
 static void touch_map(struct watch *w)
 {
-	struct map_failure failure;
+	struct relay_error failure;
 	int rc = map_update_touch(w->export_options->db_path, &w->map, &failure);
 
 	w->touch_at = 0;
@@ -540,8 +541,8 @@ int mapgen_watch(const struct mapgen_options *options,
 			aging_free(&w.aging);
 			wake_close(&wake);
 			if (options->verbose)
-				fprintf(stderr, "mapgen: stopped by signal %d\n",
-					signo);
+				msg_info("stopped by signal %d",
+					  signo);
 			return 0;
 		case WATCH_RELOAD:
 			w.stale = w.full_needed = true;

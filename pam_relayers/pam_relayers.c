@@ -177,7 +177,7 @@ static void record_login(pam_handle_t *pamh, int argc, const char **argv)
 	if (relay_store_record_login(opt.store_path, &store_opt, &addr,
 				     time(NULL), &login, &result,
 				     &err) != RELAY_OK) {
-		if (err.status == RELAY_FOREIGN) {
+		if (relay_status_is_bad_data(err.status)) {
 			report_damaged_store(pamh, &opt, &err);
 			return;
 		}

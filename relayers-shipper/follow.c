@@ -67,7 +67,7 @@ static bool read_states(struct follower *f, const struct diff_candidates *cands,
 		ch->stamp = 0;
 		status = relay_store_get(f->store, &ch->addr, &ch->stamp, err);
 		if (status != RELAY_OK && status != RELAY_NOT_FOUND &&
-		    status != RELAY_FOREIGN)
+		    !relay_status_is_bad_data(status))
 			return false;
 		ch->present = status == RELAY_OK;
 		(*count)++;

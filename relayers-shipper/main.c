@@ -2,7 +2,6 @@
  * every change to Redis, where relayersd --redis on each MTA reads it.
  * See relayers-shipper(8) and docs/scaling.md. */
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "follow.h"
+#include "msg.h"
 #include "options.h"
 #include "ship.h"
 #include "stop_signals.h"
@@ -49,23 +49,11 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("relayers-shipper: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
 /* One line per distinct fault, not one per retry. */
 static void fault(struct shipper *s, const char *text)
 {
 	if (strcmp(text, s->last_fault) != 0)
-		say("%s; retrying", text);
+		msg_info("%s; retrying", text);
 	snprintf(s->last_fault, sizeof(s->last_fault), "%s", text);
 	s->backoff_ms = s->backoff_ms == 0 ? BACKOFF_FIRST_MS :
 			s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
@@ -76,7 +64,7 @@ static void fault(struct shipper *s, const char *text)
 static void recovered(struct shipper *s, const char *what)
 {
 	if (s->last_fault[0] != '\0')
-		say("%s after: %s", what, s->last_fault);
+		msg_info("%s after: %s", what, s->last_fault);
 	s->last_fault[0] = '\0';
 	s->backoff_ms = 0;
 	s->retry_at_ms = 0;
@@ -149,7 +137,7 @@ static void full_sync(struct shipper *s)
 	s->full_at = time(NULL) + FULL_EVERY_S;
 	recovered(s, "in sync again");
 	if (s->opt->verbose)
-		say("full sync: %zu entries set, %zu fields deleted",
+		msg_info("full sync: %zu entries set, %zu fields deleted",
 		    snap.count, deleted);
 	relay_snapshot_free(&snap);
 }
@@ -183,7 +171,7 @@ static void incremental(struct shipper *s)
 	s->shipped_seqnum = seqnum;
 	recovered(s, "shipping again");
 	if (s->opt->verbose && count > 0)
-		say("%zu changes shipped", count);
+		msg_info("%zu changes shipped", count);
 	free(changes);
 }
 
@@ -215,7 +203,7 @@ static bool take_signal(struct shipper *s, int sfd)
 		return true;
 	}
 	if (s->opt->verbose)
-		say("stopped by signal %u", info.ssi_signo);
+		msg_info("stopped by signal %u", info.ssi_signo);
 	return false;
 }
 
@@ -232,8 +220,10 @@ int main(int argc, char **argv)
 	struct shipper s;
 	struct store_waker waker;
 	char why[512];
-	int status = shipper_parse_options(argc, argv, &opt), sfd;
+	int status, sfd;
 
+	msg_set_program("relayers-shipper");
+	status = shipper_parse_options(argc, argv, &opt);
 	if (status >= 0)
 		return status;
 	memset(&s, 0, sizeof(s));
@@ -246,23 +236,23 @@ int main(int argc, char **argv)
 	if (opt.target.password_file != NULL &&
 	    !redis_credentials_load(opt.target.password_file, &s.cred, why,
 				    sizeof(why))) {
-		say("%s", why);
+		msg_info("%s", why);
 		return EX_CONFIG;
 	}
 	if (opt.target.sentinel_password_file != NULL &&
 	    !redis_credentials_load(opt.target.sentinel_password_file,
 				    &s.sentinel_cred, why, sizeof(why))) {
-		say("%s", why);
+		msg_info("%s", why);
 		return EX_CONFIG;
 	}
 	opt.target.sentinel_cred = &s.sentinel_cred;
 	sfd = blocked_signals_fd();
 	if (sfd < 0) {
-		say("signalfd failed");
+		msg_info("signalfd failed");
 		return EX_OSERR;
 	}
 	store_waker_init(&waker, opt.store_path, sfd, "relayers-shipper");
-	say("shipping %s as host %s", opt.store_path, opt.host);
+	msg_info("shipping %s as host %s", opt.store_path, opt.host);
 	for (;;) {
 		step(&s);
 		uint64_t now = mono_ms();

@@ -108,18 +108,18 @@ static bool safe_directory(const char *path, const struct socket_owner *owner,
 	dir = dirname(copy);
 	if (stat(dir, &st) != 0 && errno == ENOENT) {
 		if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-			snprintf(why, whylen, "cannot make %s: %s", dir, strerror(errno));
+			snprintf(why, whylen, "cannot make %s: %m", dir);
 			return false;
 		}
 		/* Ours to serve from: the server may remove its socket at exit
 		 * after it has stopped being root. */
 		if (geteuid() == 0 && chown(dir, owner->uid, owner->gid) != 0) {
-			snprintf(why, whylen, "cannot chown %s: %s", dir, strerror(errno));
+			snprintf(why, whylen, "cannot chown %s: %m", dir);
 			return false;
 		}
 	}
 	if (stat(dir, &st) != 0) {
-		snprintf(why, whylen, "%s: %s", dir, strerror(errno));
+		snprintf(why, whylen, "%s: %m", dir);
 		return false;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -144,8 +144,7 @@ static bool clear_stale(const struct sockaddr_un *sun, char *why, size_t whylen)
 
 	if (lstat(sun->sun_path, &st) != 0)
 		return errno == ENOENT ||
-		       (snprintf(why, whylen, "%s: %s", sun->sun_path,
-				 strerror(errno)), false);
+		       (snprintf(why, whylen, "%s: %m", sun->sun_path), false);
 	if (!S_ISSOCK(st.st_mode)) {
 		snprintf(why, whylen, "%s exists and is not a socket; "
 			 "refusing to replace it", sun->sun_path);
@@ -153,7 +152,7 @@ static bool clear_stale(const struct sockaddr_un *sun, char *why, size_t whylen)
 	}
 	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (probe < 0) {
-		snprintf(why, whylen, "socket: %s", strerror(errno));
+		snprintf(why, whylen, "socket: %m");
 		return false;
 	}
 	connected = connect(probe, (const struct sockaddr *)sun, sizeof(*sun));
@@ -164,13 +163,12 @@ static bool clear_stale(const struct sockaddr_un *sun, char *why, size_t whylen)
 		return false;
 	}
 	if (errno != ECONNREFUSED) {
-		snprintf(why, whylen, "%s: cannot tell whether it is stale: %s",
-			 sun->sun_path, strerror(errno));
+		snprintf(why, whylen, "%s: cannot tell whether it is stale: %m",
+			 sun->sun_path);
 		return false;
 	}
 	if (unlink(sun->sun_path) != 0 && errno != ENOENT) {
-		snprintf(why, whylen, "cannot remove stale %s: %s", sun->sun_path,
-			 strerror(errno));
+		snprintf(why, whylen, "cannot remove stale %s: %m", sun->sun_path);
 		return false;
 	}
 	rd_log(LOG_NOTICE, "removed stale socket %s", sun->sun_path);
@@ -205,7 +203,7 @@ static int bind_unix(const char *path, const struct socket_owner *owner,
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		snprintf(why, whylen, "socket: %s", strerror(errno));
+		snprintf(why, whylen, "socket: %m");
 		return -1;
 	}
 	/* Born owner-only; opened to the group below, once it is ours. */
@@ -213,13 +211,13 @@ static int bind_unix(const char *path, const struct socket_owner *owner,
 	bound = bind(fd, (const struct sockaddr *)&sun, sizeof(sun));
 	umask(old_mask);
 	if (bound != 0) {
-		snprintf(why, whylen, "bind %s: %s", path, strerror(errno));
+		snprintf(why, whylen, "bind %s: %m", path);
 		close(fd);
 		return -1;
 	}
 	if (!set_socket_owner(path, owner) || chmod(path, owner->mode) != 0 ||
 	    listen(fd, SOMAXCONN) != 0) {
-		snprintf(why, whylen, "setting up %s: %s", path, strerror(errno));
+		snprintf(why, whylen, "setting up %s: %m", path);
 		unlink(path);
 		close(fd);
 		return -1;
@@ -258,7 +256,7 @@ static int bind_inet(const char *spec, char *why, size_t whylen)
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 	    bind(fd, found->ai_addr, found->ai_addrlen) != 0 ||
 	    listen(fd, SOMAXCONN) != 0) {
-		snprintf(why, whylen, "inet:%s: %s", spec, strerror(errno));
+		snprintf(why, whylen, "inet:%s: %m", spec);
 		if (fd >= 0)
 			close(fd);
 		fd = -1;
@@ -295,9 +293,8 @@ void listeners_close(struct listener_set *set)
 		close(l->fd);
 		if (l->created_path != NULL && unlink(l->created_path) != 0 &&
 		    errno != ENOENT)
-			rd_log(LOG_WARNING, "cannot remove %s: %s (the next start "
-			       "removes it as stale)", l->created_path,
-			       strerror(errno));
+			rd_log(LOG_WARNING, "cannot remove %s: %m (the next start "
+			       "removes it as stale)", l->created_path);
 		free(l->created_path);
 		free(l->name);
 	}

@@ -5,29 +5,30 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PROGRAM "relayersd"
+#include "msg.h"
 
 static bool verbose;
 static bool to_stderr;
-static bool serving;
 
 void rd_log_open(bool want_verbose)
 {
 	verbose = want_verbose;
 	to_stderr = want_verbose || isatty(STDERR_FILENO);
-	/* LOG_NDELAY: connect now, while /dev/log is still reachable. */
-	openlog(PROGRAM, LOG_PID | LOG_NDELAY, LOG_MAIL);
+	msg_set_program("relayersd");
+	msg_open_syslog(LOG_MAIL);
+	/* Whoever starts the server sees why it did not start. */
+	msg_set_stderr_level(to_stderr ? LOG_DEBUG : LOG_WARNING);
 }
 
 void rd_log_reopen(void)
 {
-	closelog();
-	openlog(PROGRAM, LOG_PID | LOG_NDELAY, LOG_MAIL);
+	msg_reopen_syslog();
 }
 
 void rd_log_serving(void)
 {
-	serving = true;
+	if (!to_stderr)
+		msg_set_stderr_level(-1);
 }
 
 bool rd_log_verbose(void)
@@ -37,18 +38,13 @@ bool rd_log_verbose(void)
 
 void rd_log(int priority, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 
 	if (priority == LOG_DEBUG && !verbose)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	msg_vlog(priority, fmt, ap);
 	va_end(ap);
-	syslog(priority, "%s", line);
-	/* Whoever starts the server sees why it did not start. */
-	if (to_stderr || (!serving && priority <= LOG_WARNING))
-		fprintf(stderr, PROGRAM ": %s\n", line);
 }
 
 void rd_fault_report(struct rd_fault *fault, const char *text)

@@ -95,8 +95,7 @@ bool run_as_become(const struct run_as *who, char *why, size_t whylen)
 		return true;
 	if (initgroups(who->name, who->gid) != 0 || setgid(who->gid) != 0 ||
 	    setuid(who->uid) != 0) {
-		snprintf(why, whylen, "cannot become %s: %s", who->name,
-			 strerror(errno));
+		snprintf(why, whylen, "cannot become %s: %m", who->name);
 		return false;
 	}
 	return verify_dropped(who, why, whylen);

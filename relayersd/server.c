@@ -107,7 +107,7 @@ static bool update_events(struct server *s, struct connection *c)
 	struct epoll_event ev = { .events = want, .data.ptr = c };
 
 	if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev) != 0) {
-		rd_log(LOG_ERR, "epoll_ctl: %s", strerror(errno));
+		rd_log(LOG_ERR, "epoll_ctl: %m");
 		return false;
 	}
 	c->events = want;
@@ -294,7 +294,7 @@ static void add_connection(struct server *s, int fd, uint64_t now)
 	ev.events = EPOLLIN;
 	ev.data.ptr = c;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-		rd_log(LOG_ERR, "epoll_ctl: %s", strerror(errno));
+		rd_log(LOG_ERR, "epoll_ctl: %m");
 		close(fd);
 		free(c);
 		return;
@@ -322,7 +322,7 @@ static void accept_connections(struct server *s, int listen_fd, uint64_t now)
 			continue;
 		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			rd_log(LOG_ERR, "accept: %s", strerror(errno));
+			rd_log(LOG_ERR, "accept: %m");
 		return;
 	}
 }
@@ -382,7 +382,7 @@ static bool setup(struct server *s, struct listener_set *set)
 	s->sigfd = relay_stop_signals_fd();
 	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (s->epfd < 0 || s->sigfd < 0) {
-		rd_log(LOG_ERR, "epoll or signalfd: %s", strerror(errno));
+		rd_log(LOG_ERR, "epoll or signalfd: %m");
 		return false;
 	}
 	s->signal_kind = EVENT_SIGNAL;
@@ -394,7 +394,7 @@ static bool setup(struct server *s, struct listener_set *set)
 		s->slots[i].fd = set->items[i].fd;
 		ev.data.ptr = &s->slots[i];
 		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, set->items[i].fd, &ev) != 0) {
-			rd_log(LOG_ERR, "epoll_ctl: %s", strerror(errno));
+			rd_log(LOG_ERR, "epoll_ctl: %m");
 			return false;
 		}
 	}
@@ -436,7 +436,7 @@ int server_run(const struct server_config *config, struct listener_set *set,
 		uint64_t now = now_ms();
 
 		if (n < 0 && errno != EINTR) {
-			rd_log(LOG_ERR, "epoll_wait: %s", strerror(errno));
+			rd_log(LOG_ERR, "epoll_wait: %m");
 			status = EX_OSERR;
 			break;
 		}

@@ -101,7 +101,9 @@ static const char *fault_reason(enum relay_status status)
 	switch (status) {
 	case RELAY_MISSING: return "relay store missing";
 	case RELAY_INSECURE: return "relay store insecure";
-	case RELAY_FOREIGN: return "relay store corrupt";
+	case RELAY_NOT_STORE: return "not a relay store";
+	case RELAY_CORRUPT:
+	case RELAY_MALFORMED: return "relay store corrupt";
 	case RELAY_BUSY: return "relay store busy";
 	default: return "relay store unreadable";
 	}

@@ -62,7 +62,7 @@ static enum anvil_status check_socket(const char *path, struct anvil_error *err)
 				    "no such socket: is Dovecot running, and "
 				    "is this its base_dir?");
 		return fail(err, errno == EACCES ? ANVIL_DENIED : ANVIL_FAILED,
-			    path, "%s", strerror(errno));
+			    path, "%m");
 	}
 	if (!S_ISSOCK(st.st_mode))
 		return fail(err, ANVIL_INSECURE, path,
@@ -84,8 +84,7 @@ static enum anvil_status check_socket(const char *path, struct anvil_error *err)
 	else
 		*slash = '\0';
 	if (stat(dir, &st) != 0)
-		return fail(err, ANVIL_FAILED, path, "its directory: %s",
-			    strerror(errno));
+		return fail(err, ANVIL_FAILED, path, "its directory: %m");
 	if (!owner_trusted(&st) || (st.st_mode & (S_IWGRP | S_IWOTH)))
 		return fail(err, ANVIL_INSECURE, path,
 			    "its directory is owned by uid %u with mode %03o: "
@@ -118,7 +117,7 @@ static enum anvil_status connect_anvil(const char *path, unsigned timeout_ms,
 	strcpy(sun.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return fail(err, ANVIL_FAILED, path, "socket: %s", strerror(errno));
+		return fail(err, ANVIL_FAILED, path, "socket: %m");
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
 		int e = errno;
@@ -138,7 +137,7 @@ static enum anvil_status connect_anvil(const char *path, unsigned timeout_ms,
 	}
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
 		close(fd);
-		return fail(err, ANVIL_FAILED, path, "fcntl: %s", strerror(errno));
+		return fail(err, ANVIL_FAILED, path, "fcntl: %m");
 	}
 	*out = fd;
 	return ANVIL_OK;
@@ -161,7 +160,7 @@ static enum anvil_status wait_for(int fd, short events, long long deadline,
 		return fail(err, ANVIL_TIMEOUT, path,
 			    "no whole answer within %u ms", timeout_ms);
 	if (n < 0 && errno != EINTR)
-		return fail(err, ANVIL_FAILED, path, "poll: %s", strerror(errno));
+		return fail(err, ANVIL_FAILED, path, "poll: %m");
 	return ANVIL_OK;
 }
 
@@ -185,7 +184,7 @@ static enum anvil_status send_request(int fd, long long deadline,
 			return errno == EPIPE || errno == ECONNRESET ?
 				fail(err, ANVIL_PROTOCOL, path, CLOSED_AT_ONCE) :
 				fail(err, ANVIL_FAILED, path,
-				     "sending the request: %s", strerror(errno));
+				     "sending the request: %m");
 		status = wait_for(fd, POLLOUT, deadline, path, timeout_ms, err);
 		if (status != ANVIL_OK)
 			return status;
@@ -257,7 +256,7 @@ static enum anvil_status read_some(int fd, struct reading *r, const char *path,
 			    "(Dovecot stopping?); nothing was changed");
 	if (errno == EAGAIN || errno == EINTR)
 		return ANVIL_OK;
-	return fail(err, ANVIL_FAILED, path, "reading: %s", strerror(errno));
+	return fail(err, ANVIL_FAILED, path, "reading: %m");
 }
 
 static enum anvil_status read_answer(int fd, long long deadline,

@@ -4,14 +4,15 @@
 #include <string.h>
 
 #include "escape.h"
+#include "msg.h"
 #include "stamp.h"
 
 static bool refuse(const char *what, const char *text, const char *hint)
 {
 	char shown[RELAY_ESCAPE_TEXT_MAX];
 
-	fprintf(stderr, "vsmtprelay: \"%s\" is not %s%s\n",
-		relay_escape_str(text, shown), what, hint);
+	msg_error("\"%s\" is not %s%s",
+		  relay_escape_str(text, shown), what, hint);
 	return false;
 }
 

@@ -4,18 +4,20 @@
 
 #include "commands.h"
 #include "escape.h"
+#include "msg.h"
+#include "store_exit.h"
 
 static void tdb_to_stderr(void *context, const char *message)
 {
 	char shown[RELAY_ESCAPE_TEXT_MAX];
 
 	(void)context;
-	fprintf(stderr, "vsmtprelay: tdb: %s\n", relay_escape_str(message, shown));
+	msg_error("tdb: %s", relay_escape_str(message, shown));
 }
 
 int cli_store_error(const struct relay_error *err)
 {
-	fprintf(stderr, "vsmtprelay: %s\n", err->text);
+	msg_error("%s", err->text);
 	return relay_status_exit_code(err->status);
 }
 

@@ -7,6 +7,7 @@
 #include "arguments.h"
 #include "bookkeeping.h"
 #include "cli_store.h"
+#include "msg.h"
 #include "prune.h"
 #include "commands.h"
 #include "stamp.h"
@@ -44,7 +45,7 @@ static enum relay_status delete_each(struct relay_store *store,
 		    relay_store_forget_owner(store, &addrs[i], err) != RELAY_OK)
 			return err->status;
 		if (status == RELAY_NOT_FOUND) {
-			fprintf(stderr, "vsmtprelay: %s\n", err->text);
+			msg_error("%s", err->text);
 			*any_absent = true;
 		} else if (status != RELAY_OK) {
 			return status;

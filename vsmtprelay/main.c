@@ -8,6 +8,7 @@
 #include "anvil.h"
 #include "commands.h"
 #include "escape.h"
+#include "msg.h"
 #include "store.h"
 
 struct command {
@@ -70,8 +71,8 @@ static int usage_error(const char *problem, const char *arg)
 {
 	char shown[RELAY_ESCAPE_TEXT_MAX];
 
-	fprintf(stderr, "vsmtprelay: %s \"%s\"\n", problem,
-		relay_escape_str(arg, shown));
+	msg_error("%s \"%s\"", problem,
+		  relay_escape_str(arg, shown));
 	usage(stderr);
 	return EXIT_USAGE;
 }
@@ -82,6 +83,7 @@ int main(int argc, char **argv)
 	const struct command *command;
 	int opt, nargs;
 
+	msg_set_program("vsmtprelay");
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
 		usage(stdout);
 		return 0;

@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "arguments.h"
 #include "bookkeeping.h"
 #include "cli_store.h"
 #include "commands.h"
 #include "escape.h"
+#include "msg.h"
 #include "stamp.h"
 
 static bool print_owned(const struct relay_owned_entry *entry, void *context)
@@ -27,8 +29,8 @@ static bool print_owned(const struct relay_owned_entry *entry, void *context)
 static int finish_output(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		perror("vsmtprelay: writing the list");
-		return 74;	/* EX_IOERR */
+		msg_error("writing the list: %m");
+		return EX_IOERR;
 	}
 	return 0;
 }
@@ -48,7 +50,7 @@ static int who_each(struct relay_store *store, int argc, char **argv)
 			return EXIT_USAGE;
 		status = relay_store_who_one(store, &addr, &entry, &err);
 		if (status == RELAY_NOT_FOUND) {
-			fprintf(stderr, "vsmtprelay: %s\n", err.text);
+			msg_error("%s", err.text);
 			any_absent = true;
 		} else if (status != RELAY_OK) {
 			return cli_store_error(&err);
@@ -97,7 +99,7 @@ int cmd_revoke(const char *path, int argc, char **argv)
 
 	(void)argc;
 	if (argv[0][0] == '\0') {
-		fprintf(stderr, "vsmtprelay: revoke needs a user name\n");
+		msg_error("revoke needs a user name");
 		return EXIT_USAGE;
 	}
 	store = cli_store_open(path, CLI_WRITE, &code);

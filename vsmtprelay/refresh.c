@@ -19,6 +19,7 @@
 #include "cli_store.h"
 #include "commands.h"
 #include "escape.h"
+#include "msg.h"
 #include "stamp.h"
 
 struct refresh_options {
@@ -40,9 +41,9 @@ static int refresh_usage(const char *problem, const char *arg)
 {
 	char shown[RELAY_ESCAPE_TEXT_MAX];
 
-	fprintf(stderr, "vsmtprelay: refresh: %s%s%s%s\n", problem,
-		arg ? " \"" : "", arg ? relay_escape_str(arg, shown) : "",
-		arg ? "\"" : "");
+	msg_error("refresh: %s%s%s%s", problem,
+		  arg ? " \"" : "", arg ? relay_escape_str(arg, shown) : "",
+		  arg ? "\"" : "");
 	fprintf(stderr, "usage: vsmtprelay [-f store] refresh "
 		"[--exclude CIDR[,CIDR...]] [--anvil PATH] [-v]\n");
 	return EXIT_USAGE;
@@ -68,8 +69,9 @@ static int parse_options(int argc, char **argv, struct refresh_options *o)
 				o->anvil_path = argv[++i];
 			} else if (!relay_cidr_list_parse(argv[++i], &o->exclude,
 							  err, sizeof(err))) {
-				fprintf(stderr, "vsmtprelay: refresh: --exclude "
-					"refused: %s\n", err);
+				msg_error("refresh: --exclude "
+					  "refused: %s",
+					  err);
 				return EXIT_USAGE;
 			}
 		} else {
@@ -81,7 +83,7 @@ static int parse_options(int argc, char **argv, struct refresh_options *o)
 
 static int anvil_exit_code(const struct anvil_error *err)
 {
-	fprintf(stderr, "vsmtprelay: refresh: %s\n", err->text);
+	msg_error("refresh: %s", err->text);
 	switch (err->status) {
 	case ANVIL_OK: return 0;
 	case ANVIL_ABSENT: return EX_UNAVAILABLE;
@@ -254,7 +256,7 @@ int cmd_refresh(const char *path, int argc, char **argv)
 		return anvil_exit_code(&aerr);
 	clients = clients_of(&sessions, &o.exclude, &count, &excluded);
 	if (clients == NULL) {
-		fprintf(stderr, "vsmtprelay: refresh: out of memory\n");
+		msg_error("refresh: out of memory");
 		code = EX_OSERR;
 		goto out;
 	}

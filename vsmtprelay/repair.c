@@ -11,6 +11,7 @@
 
 #include "cli_store.h"
 #include "commands.h"
+#include "msg.h"
 #include "store.h"
 
 /* Open errors end "; left untouched": true of the open, not of what
@@ -70,10 +71,10 @@ int check_repair(const char *path)
 
 	if (status == RELAY_OK)
 		return 0;
-	if (status != RELAY_FOREIGN)
+	if (!relay_status_is_bad_data(status))
 		return cli_store_error(&err);
-	fprintf(stderr, "vsmtprelay: %s; salvaging every intact record\n",
-		without_untouched(err.text));
+	msg_info("%s; salvaging every intact record",
+		  without_untouched(err.text));
 	if (relay_store_salvage(path, &options, &report, &err) != RELAY_OK)
 		return cli_store_error(&err);
 	print_salvage(path, &report);

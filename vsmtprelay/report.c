@@ -8,6 +8,7 @@
 #include "arguments.h"
 #include "cli_store.h"
 #include "commands.h"
+#include "msg.h"
 #include "repair.h"
 #include "snapshot.h"
 #include "stamp.h"
@@ -43,7 +44,7 @@ static int print_entries(const struct relay_snapshot *snap,
 		putchar('\n');
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		perror("vsmtprelay: writing the list");
+		msg_error("writing the list: %m");
 		return EX_IOERR;
 	}
 	return 0;
@@ -65,9 +66,10 @@ static int print_selection(const char *path, const struct selection *sel)
 	}
 	relay_store_close(store);
 	if (snap.skipped > 0)
-		fprintf(stderr, "vsmtprelay: %s: skipped %llu records that are "
-			"not relay entries\n", path,
-			(unsigned long long)snap.skipped);
+		msg_warn("%s: skipped %llu records that are "
+			  "not relay entries",
+			  path,
+			  (unsigned long long)snap.skipped);
 	code = print_entries(&snap, sel);
 	relay_snapshot_free(&snap);
 	return code;
@@ -113,7 +115,7 @@ int cmd_check(const char *path, int argc, char **argv)
 	int code = 0;
 
 	if (argc > 0 && !want_repair) {
-		fprintf(stderr, "vsmtprelay: check takes only --repair\n");
+		msg_error("check takes only --repair");
 		return EXIT_USAGE;
 	}
 	if (want_repair)
@@ -125,8 +127,8 @@ int cmd_check(const char *path, int argc, char **argv)
 		check_print_ok(path, entries, bad);
 	} else {
 		code = cli_store_error(&err);
-		fprintf(stderr, "vsmtprelay: run \"vsmtprelay check --repair\" "
-			"to reclaim what a crashed writer left\n");
+		msg_error("run \"vsmtprelay check --repair\" "
+			  "to reclaim what a crashed writer left");
 	}
 	relay_store_close(store);
 	return code;

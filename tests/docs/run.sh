@@ -2,8 +2,9 @@
 # The manuals and the cron example, held to the code they describe:
 #  - every docs/*.8 passes mandoc's and groff's lint and renders with man -l;
 #  - vsmtprelay.8 names exactly the commands --help lists and the exit
-#    codes the code returns; pam_relayers.8 exactly the options options.c
-#    accepts, its defaults and which hooks record;
+#    codes and options the program really has (each code provoked by
+#    running it); pam_relayers.8 exactly the options the module's parser
+#    accepts (module_option_probe), its defaults and which hooks record;
 #  - make install puts every page in man8 and the module in libpam's dir,
 #    the units with its own sbin paths, and a /usr/local/bin/vsmtprelay
 #    link that runs the seed's crontab line; make uninstall undoes it;
@@ -148,43 +149,96 @@ check_vsmtprelay_commands() {
 	return $problems
 }
 
+# The options vsmtprelay itself takes: the letters its --help synopsis
+# shows ([-f store]) and the long options it answers with exit 0.
+program_options() {
+	vhelp | grep -o '\[-[a-zA-Z] [a-z]*\]' | grep -o -- '-[a-zA-Z]'
+	local long
+	for long in --help --version -h; do
+		"$V" "$long" >/dev/null 2>&1 && echo "$long"
+	done
+}
+
+# Whether vsmtprelay accepts option $1: alone, or with a store and a
+# command after it (-f store dump).
+accepts_option() {
+	"$V" "$1" >/dev/null 2>&1 || "$V" "$1" "$DOCS_STORE" dump >/dev/null 2>&1
+}
+
 check_vsmtprelay_options() {
 	local page=$1 problems=0 text flag
 	text=$(plain_section "$page" OPTIONS)
-	# getopt's letters, and the long options main.c compares by name.
-	for flag in $(grep -o 'getopt([^"]*"[^"]*"' "$ROOT/vsmtprelay/main.c" |
-			sed 's/.*"\(.*\)"/\1/; s/[+:]//g; s/./-& /g') \
-		    $(grep -o '"--[a-z-]*"' "$ROOT/vsmtprelay/main.c" | tr -d '"'); do
+	for flag in $(program_options); do
 		grep -q -- "$flag\b" <<<"$text" ||
 			{ echo "option $flag is not in OPTIONS"; problems=1; }
+	done
+	# Every option the page gives is one the program takes; an unknown
+	# one is refused, or the probe proves nothing.
+	for flag in $(source_tags "$page" OPTIONS) -Z --no-such-option; do
+		case $flag in
+		-Z|--no-such-option) ! accepts_option "$flag" ||
+			{ echo "vsmtprelay accepts $flag, so the probe proves nothing"; problems=1; } ;;
+		*) accepts_option "$flag" ||
+			{ echo "OPTIONS gives $flag, which vsmtprelay refuses"; problems=1; } ;;
+		esac
 	done
 	return $problems
 }
 
-sysexits_number() { # NAME...: the numbers <sysexits.h> gives the names
-	local name
-	for name; do
-		awk -v n="$name" '$1 == "#define" && $2 == n { print $3 }' /usr/include/sysexits.h
-	done
+# A stand-in for Dovecot's anvil at $1: "garbage" answers what anvil
+# never would, "silent" accepts and never answers.  Runs in the
+# background until one client has come and gone.
+fake_anvil() {
+	rm -f "$1" "$1.ready"
+	python3 - "$1" "$2" <<'PY' &
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o600)
+s.listen(1)
+open(sys.argv[1] + ".ready", "w").close()
+c, _ = s.accept()
+c.recv(4096)
+if sys.argv[2] == "garbage":
+    c.sendall(b"this is not anvil\n")
+else:
+    time.sleep(6)
+c.close()
+PY
+	for _ in $(seq 50); do [ -e "$1.ready" ] && break; sleep 0.1; done
 }
 
-code_exit_statuses() {
-	awk '/^int relay_status_exit_code/, /^}/' "$ROOT/core/store_error.c" |
-		grep -oE 'return ([0-9]+|EX_[A-Z]+)' | awk '{ print $2 }' |
-		while read -r code; do
-			case $code in EX_*) sysexits_number "$code" ;; *) echo "$code" ;; esac
-		done
-	grep -ohE '(return|code =) [0-9]+;' "$ROOT"/vsmtprelay/*.c | grep -oE '[0-9]+'
-	# shellcheck disable=SC2046
-	sysexits_number $(awk '$1 == "#define" && $2 == "EXIT_USAGE" { print $3 }' \
-		"$ROOT/vsmtprelay/commands.h")
-	# shellcheck disable=SC2046
-	sysexits_number $(grep -ohE '(return|code =) EX_[A-Z]+;' "$ROOT"/vsmtprelay/*.c |
-		grep -oE 'EX_[A-Z]+' | sort -u)
+# exit_of CMD...: the exit status, the output dropped.
+exit_of() { "$@" >/dev/null 2>&1; echo $?; }
+
+# Every exit status vsmtprelay.8 documents, each provoked by running the
+# program, not read from its source.  71 (out of memory) cannot be
+# provoked from outside and is taken as documented.
+provoked_exit_statuses() {
+	local d=$T_TMP/exits long
+	rm -rf "$d" && mkdir -p "$d"
+	exit_of "$V" -f "$d/s.tdb" add 192.0.2.1
+	exit_of "$V" -f "$d/s.tdb" delete 192.0.2.99
+	exit_of "$V" -f "$d/s.tdb" no-such-command
+	printf 'not a tdb\n' >"$d/foreign" && chmod 0600 "$d/foreign"
+	exit_of "$V" -f "$d/foreign" dump
+	exit_of "$V" -f "$d/missing.tdb" dump
+	exit_of "$V" -f "$d/s.tdb" refresh --anvil "$d/no-anvil"
+	echo 71
+	long=$d/$(printf 'x%.0s' $(seq 300)).tdb
+	exit_of "$V" -f "$long" dump
+	fake_anvil "$d/silent" silent
+	exit_of "$V" -f "$d/s.tdb" refresh --anvil "$d/silent"
+	fake_anvil "$d/garbage" garbage
+	exit_of "$V" -f "$d/s.tdb" refresh --anvil "$d/garbage"
+	wait
+	cp "$d/s.tdb" "$d/open.tdb" && chmod 0666 "$d/open.tdb"
+	exit_of "$V" -f "$d/open.tdb" dump
 }
 
 check_vsmtprelay_exit_status() {
-	same_set "EXIT STATUS in $(basename "$1")" "$(code_exit_statuses)" \
+	[ -n "$PROVOKED" ] || { echo "no exit status could be provoked"; return 1; }
+	same_set "EXIT STATUS in $(basename "$1")" "$PROVOKED" \
 		"$(source_tags "$1" "EXIT STATUS")"
 }
 
@@ -208,17 +262,49 @@ check_vsmtprelay_figures() {
 	return $problems
 }
 
-module_options() {
-	grep -oE 'strn?cmp\(arg, "[^"]+"' "$ROOT/pam_relayers/options.c" |
-		sed 's/.*"\(.*\)"/\1/'
+PROBE=$RELAYERS_BUILD/tests/docs/module_option_probe
+
+# module_accepts OPTION: the module's parser takes OPTION (NAME= with
+# some value of the kinds its options have).
+module_accepts() {
+	local value
+	case $1 in
+	*=) for value in 1 /var/lib/relayers/relayers.tdb 127.0.0.0/8; do
+		"$PROBE" "$1$value" 2>/dev/null && return 0
+	    done
+	    return 1 ;;
+	*) "$PROBE" "$1" 2>/dev/null ;;
+	esac
+}
+
+# The options the module takes that its binary names: each word in
+# pam_relayers.so that could be one and that its parser accepts (a short
+# one such as db= is compared inline, so it has no word of its own and is
+# held to the page only the other way round).  An unknown word must be
+# refused, or the list proves nothing.
+module_words() {
+	module_accepts no_such_option && { echo "the parser takes anything"; return 1; }
+	strings -n 2 "$RELAYERS_BUILD/pam_relayers.so" | grep -E '^[a-z_]+=?$' | sort -u |
+		while read -r word; do
+			if module_accepts "$word"; then echo "$word"; fi
+		done
 }
 
 check_pam_options() {
-	local page=$1 tags synopsis word problems=0
+	local page=$1 tags words synopsis word problems=0
 	tags=$(source_tags "$page" OPTIONS | sed 's/=.*/=/')
-	same_set "OPTIONS in $(basename "$page")" "$(module_options)" "$tags" || problems=1
+	words=$(module_words) || { echo "$words"; return 1; }
+	[ -n "$words" ] || { echo "no option found in pam_relayers.so"; return 1; }
+	for word in $tags; do
+		module_accepts "$word" ||
+			{ echo "OPTIONS gives $word, which the module refuses"; problems=1; }
+	done
+	for word in $words; do
+		grep -qxF -- "$word" <<<"$tags" ||
+			{ echo "the module takes $word, which OPTIONS lacks"; problems=1; }
+	done
 	synopsis=$(plain_section "$page" SYNOPSIS)
-	for word in $(module_options); do
+	for word in $tags; do
 		grep -qF -- "$word" <<<"$synopsis" ||
 			{ echo "$word is not in the SYNOPSIS"; problems=1; }
 	done
@@ -319,16 +405,19 @@ done
 # --- the pages agree with the code -----------------------------------------
 
 VPAGE=$ROOT/docs/vsmtprelay.8
+DOCS_STORE=$T_TMP/docs.tdb
+"$V" -f "$DOCS_STORE" add 192.0.2.1
+PROVOKED=$(provoked_exit_statuses)
 PPAGE=$ROOT/docs/pam_relayers.8
 run_check "vsmtprelay.8 documents every command of --help, and no other" \
 	check_vsmtprelay_commands "$VPAGE"
-run_check "vsmtprelay.8 documents every command-line option" \
+run_check "vsmtprelay.8 documents exactly the options vsmtprelay takes" \
 	check_vsmtprelay_options "$VPAGE"
-run_check "vsmtprelay.8 lists exactly the exit codes the code returns" \
+run_check "vsmtprelay.8 lists exactly the exit codes running vsmtprelay provokes" \
 	check_vsmtprelay_exit_status "$VPAGE"
 run_check "vsmtprelay.8 gives the default store and the busy wait" \
 	check_vsmtprelay_figures "$VPAGE"
-run_check "pam_relayers.8 documents every option options.c accepts, and no other" \
+run_check "pam_relayers.8 documents every option the module accepts, and no other" \
 	check_pam_options "$PPAGE"
 run_check "pam_relayers.8 gives the code's defaults and limits" \
 	check_pam_figures "$PPAGE"
@@ -363,6 +452,8 @@ sed 's/^\.B dump$/.B frobnicate/' "$VPAGE" >"$B/extra.8"
 must_fail "a command vsmtprelay lacks is caught" check_vsmtprelay_commands "$B/extra.8"
 sed 's/^\.B 75$/.B 76/' "$VPAGE" >"$B/exit.8"
 must_fail "a wrong exit code in vsmtprelay.8 is caught" check_vsmtprelay_exit_status "$B/exit.8"
+sed 's/^\.B \\-\\-version$/.B \\-\\-verbose/' "$VPAGE" >"$B/option.8"
+must_fail "an option vsmtprelay refuses, in vsmtprelay.8, is caught" check_vsmtprelay_options "$B/option.8"
 sed 's/^\.B stdin_peer$/.B stdin_socket/' "$PPAGE" >"$B/opt.8"
 must_fail "a module option missing from pam_relayers.8 is caught" check_pam_options "$B/opt.8"
 sed 's/the default is 250/the default is 300/' "$PPAGE" >"$B/timeout.8"

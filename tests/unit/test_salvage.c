@@ -352,7 +352,7 @@ static void test_salvage_refuses_a_foreign_file(void **state)
 	img = read_store();
 	assert_int_equal(stat(path, &before), 0);
 	assert_int_equal(relay_store_salvage(path, &options, &report, &err),
-			 RELAY_FOREIGN);
+			 RELAY_NOT_STORE);
 	assert_non_null(strstr(err.text, "left as it was"));
 	assert_int_equal(report.not_relay, 1);
 	assert_int_equal(stat(path, &after), 0);

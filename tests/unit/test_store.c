@@ -5,6 +5,7 @@
  * it was.  Lock waits are tested with a second process holding tdb's
  * locks, since fcntl locks never conflict within one process. */
 #include "unit.h"
+#include "store_exit.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -540,7 +541,7 @@ static void test_snapshot_skips_foreign_records(void **state)
 
 	/* A relay key whose value is not a time is reported, not guessed. */
 	int64_t stamp = 42;
-	assert_int_equal(get_stamp(store, "192.0.2.9", &stamp), RELAY_FOREIGN);
+	assert_int_equal(get_stamp(store, "192.0.2.9", &stamp), RELAY_MALFORMED);
 	assert_int_equal(stamp, 42);
 
 	/* The walk stops when asked, and NULL is fine for skipped. */
@@ -920,16 +921,23 @@ static void test_status_exit_codes(void **state)
 	(void)state;
 	assert_int_equal(relay_status_exit_code(RELAY_OK), 0);
 	assert_int_equal(relay_status_exit_code(RELAY_NOT_FOUND), 1);
-	assert_int_equal(relay_status_exit_code(RELAY_FOREIGN), 65);
+	assert_int_equal(relay_status_exit_code(RELAY_NOT_STORE), 65);
+	assert_int_equal(relay_status_exit_code(RELAY_CORRUPT), 65);
+	assert_int_equal(relay_status_exit_code(RELAY_MALFORMED), 65);
 	assert_int_equal(relay_status_exit_code(RELAY_MISSING), 66);
 	assert_int_equal(relay_status_exit_code(RELAY_FAILED), 74);
 	assert_int_equal(relay_status_exit_code(RELAY_BUSY), 75);
 	assert_int_equal(relay_status_exit_code(RELAY_INSECURE), 77);
+	assert_int_equal(relay_status_exit_code(RELAY_CANNOT_CREATE), 73);
+	assert_int_equal(relay_status_exit_code(RELAY_OS_ERROR), 71);
+	assert_int_equal(relay_status_exit_code(RELAY_USAGE), 64);
 	assert_int_equal(relay_status_exit_code((enum relay_status)99), 74);
 
 	static const enum relay_status all[] = {
-		RELAY_OK, RELAY_MISSING, RELAY_INSECURE, RELAY_FOREIGN,
-		RELAY_BUSY, RELAY_FAILED, RELAY_NOT_FOUND,
+		RELAY_OK, RELAY_MISSING, RELAY_INSECURE, RELAY_NOT_STORE,
+		RELAY_CORRUPT, RELAY_MALFORMED,
+		RELAY_BUSY, RELAY_FAILED, RELAY_NOT_FOUND, RELAY_CANNOT_CREATE,
+		RELAY_OS_ERROR, RELAY_USAGE,
 	};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		for (size_t j = 0; j < i; j++)
@@ -984,19 +992,19 @@ static void test_foreign_files(void **state)
 
 	/* A text file where the store should be. */
 	write_file(fx->path, text, sizeof(text) - 1, 0600);
-	expect_refused(fx->path, RELAY_FOREIGN);
+	expect_refused(fx->path, RELAY_NOT_STORE);
 	unlink(fx->path);
 
 	/* An empty one: O_CREAT would have made it a tdb. */
 	write_file(fx->path, "", 0, 0600);
-	expect_refused(fx->path, RELAY_FOREIGN);
+	expect_refused(fx->path, RELAY_NOT_STORE);
 	unlink(fx->path);
 
 	/* The tdb magic followed by garbage. */
 	memset(header, 0x5a, sizeof(header));
 	memcpy(header, "TDB file\n", 9);
 	write_file(fx->path, header, sizeof(header), 0600);
-	expect_refused(fx->path, RELAY_FOREIGN);
+	expect_refused(fx->path, RELAY_CORRUPT);
 	expect_dir(fx->dir, "relayers.tdb");
 }
 
@@ -1013,7 +1021,7 @@ static void test_tdb_without_marker(void **state)
 	tdb_close(tdb);
 	/* Someone else's tdb, even one holding a relay-like record, is
 	 * never written to: not even to add the marker. */
-	expect_refused(fx->path, RELAY_FOREIGN);
+	expect_refused(fx->path, RELAY_NOT_STORE);
 
 	struct relay_store_options opts = options(true, 250);
 	struct relay_addr addr = addr_of("192.0.2.8");
@@ -1022,7 +1030,7 @@ static void test_tdb_without_marker(void **state)
 
 	image_take(fx->path, &before);
 	assert_int_equal(relay_store_record(fx->path, &opts, &addr, 1, &err),
-			 RELAY_FOREIGN);
+			 RELAY_NOT_STORE);
 	expect_unchanged(fx->path, &before);
 }
 
