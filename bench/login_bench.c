@@ -83,7 +83,12 @@ static long max_rss_kb(void)
 	return ru.ru_maxrss;
 }
 
-enum variant { STACK_A, STACK_B, STACK_C, FLOOR, FLOOR_NOMMAP, VARIANTS };
+enum variant { STACK_A,
+	       STACK_B,
+	       STACK_C,
+	       FLOOR,
+	       FLOOR_NOMMAP,
+	       VARIANTS };
 
 struct interleaved {
 	struct samples acct[VARIANTS], whole[VARIANTS];
@@ -154,11 +159,13 @@ static void print_added_cost(struct interleaved *r)
 			    median_us(&r->acct[STACK_A]);
 
 	printf("added by pam_relayers, p50: acct_mgmt %.1f us, whole login "
-	       "%.1f us (mean: %.1f / %.1f us)\n", added_acct, added_whole,
+	       "%.1f us (mean: %.1f / %.1f us)\n",
+	       added_acct, added_whole,
 	       mean_us(&r->acct[STACK_B]) - mean_us(&r->acct[STACK_A]),
 	       mean_us(&r->whole[STACK_B]) - mean_us(&r->whole[STACK_A]));
 	printf("module acct_mgmt / tdb floor (p50): %.2fx; / floor without "
-	       "mmap: %.2fx\n", added_acct / floor_p50,
+	       "mmap: %.2fx\n",
+	       added_acct / floor_p50,
 	       added_acct / median_us(&r->acct[FLOOR_NOMMAP]));
 	printf("guard on: added acct_mgmt p50 %.1f us; guard on / guard off: "
 	       "%.2fx (goal: at most 1.3x)\n",
@@ -167,7 +174,8 @@ static void print_added_cost(struct interleaved *r)
 		       added_acct);
 	if (r->peer_acct[0].count > 0)
 		printf("pam_exec+tdbtool peer / module (p50 added acct_mgmt): "
-		       "%.0fx\n", peer_added / added_acct);
+		       "%.0fx\n",
+		       peer_added / added_acct);
 }
 
 static int interleave_main(char **argv)
@@ -241,7 +249,8 @@ static int concurrent_main(char **argv)
 	const char *confdir = argv[0], *service = argv[1];
 	unsigned procs = (unsigned)number_arg(argv[2], "process count");
 	struct shared_samples shared = {
-		.per_proc = number_arg(argv[3], "login count") };
+		.per_proc = number_arg(argv[3], "login count")
+	};
 	size_t total = procs * shared.per_proc;
 	int start[2], failures = 0, status;
 	struct samples acct, whole;
@@ -333,9 +342,9 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], modes[i].name) == 0 && argc == modes[i].args + 2)
 			return modes[i].run(argv + 2);
 	fprintf(stderr, "usage: login_bench interleave CONFDIR STORE ROUNDS "
-		"PEER_EVERY FIRST\n"
-		"       login_bench concurrent CONFDIR SERVICE PROCS LOGINS FIRST\n"
-		"       login_bench single CONFDIR SERVICE COUNT FIRST\n"
-		"       login_bench floor STORE COUNT FIRST\n");
+			"PEER_EVERY FIRST\n"
+			"       login_bench concurrent CONFDIR SERVICE PROCS LOGINS FIRST\n"
+			"       login_bench single CONFDIR SERVICE COUNT FIRST\n"
+			"       login_bench floor STORE COUNT FIRST\n");
 	return EX_USAGE;
 }

@@ -58,7 +58,7 @@ struct run {
 	struct pending pending[MAX_OUTSTANDING];
 	size_t outstanding;
 	struct samples lag;
-	struct samples write;	/* how long each login's store write took */
+	struct samples write; /* how long each login's store write took */
 	size_t missed;
 };
 
@@ -123,7 +123,8 @@ static unsigned long long cpu_ticks(pid_t pid)
 	p = strrchr(buf, ')');
 	if (p == NULL ||
 	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
-			  "%llu %llu", &utime, &stime, &cutime, &cstime) != 4)
+			  "%llu %llu",
+		   &utime, &stime, &cutime, &cstime) != 4)
 		die("cannot parse /proc/PID/stat");
 	return utime + stime + cutime + cstime;
 }
@@ -304,15 +305,18 @@ int main(int argc, char **argv)
 	wall = (double)(end - start) / 1e9;
 	s = samples_summarise(&r.lag);
 	printf("mapgen --watch, %u logins/s for %.1f s: CPU %.1f%% of a core, "
-	       "written %.3f MB/s (%llu bytes)\n", rate, wall,
+	       "written %.3f MB/s (%llu bytes)\n",
+	       rate, wall,
 	       100.0 * (double)(ticks1 - ticks0) / (double)hz / wall,
 	       (double)(bytes1 - bytes0) / wall / 1e6, bytes1 - bytes0);
 	printf("map lag after a login: p50 %.1f ms, p99 %.1f ms, max %.1f ms "
-	       "(n=%zu, missed %zu)\n", s.p50_us / 1000, s.p99_us / 1000,
+	       "(n=%zu, missed %zu)\n",
+	       s.p50_us / 1000, s.p99_us / 1000,
 	       s.max_us / 1000, s.count, r.missed);
 	s = samples_summarise(&r.write);
 	printf("the logins' store writes meanwhile: p50 %.1f us, p99 %.1f us, "
-	       "max %.1f us (n=%zu)\n", s.p50_us, s.p99_us, s.max_us, s.count);
+	       "max %.1f us (n=%zu)\n",
+	       s.p50_us, s.p99_us, s.max_us, s.count);
 	samples_free(&r.lag);
 	samples_free(&r.write);
 	return r.missed > 0 ? 1 : 0;

@@ -9,14 +9,14 @@
 #include <stdint.h>
 
 struct login_times {
-	uint64_t acct_ns;	/* pam_acct_mgmt alone */
-	uint64_t whole_ns;	/* pam_start_confdir to pam_end */
+	uint64_t acct_ns;  /* pam_acct_mgmt alone */
+	uint64_t whole_ns; /* pam_start_confdir to pam_end */
 };
 
 /* The account a login uses: one of BENCH_USERS (u0, u1, ...), each with
  * password "secret", so that a guard-on stack sees a pool of accounts
  * that each open a few addresses, as a real site does. */
-#define BENCH_USERS 499	/* prime: no step of the interleaving aliases it */
+#define BENCH_USERS 499 /* prime: no step of the interleaving aliases it */
 void bench_user_text(uint32_t n, char out[16]);
 
 /* Logs user in with password "secret" through service (a file

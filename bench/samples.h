@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 struct samples {
-	uint64_t *ns;		/* one duration per sample, nanoseconds */
+	uint64_t *ns; /* one duration per sample, nanoseconds */
 	size_t count;
 	size_t capacity;
 };

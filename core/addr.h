@@ -14,8 +14,8 @@
 #define RELAY_ADDR_INPUT_MAX 96
 
 struct relay_addr {
-	int family;		/* AF_INET or AF_INET6 */
-	uint8_t octets[16];	/* network order; IPv4 uses the first 4 */
+	int family;	    /* AF_INET or AF_INET6 */
+	uint8_t octets[16]; /* network order; IPv4 uses the first 4 */
 };
 
 /* Parses an IP literal.  Accepted: a strict dotted quad; IPv6 in any

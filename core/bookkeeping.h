@@ -19,22 +19,22 @@
 
 /* A proven login, as the login path knows it. */
 struct relay_login {
-	const char *user;	/* raw PAM_USER; NULL or empty: no owner */
+	const char *user; /* raw PAM_USER; NULL or empty: no owner */
 	size_t user_len;
-	const char *service;	/* PAM_SERVICE; may be NULL */
-	unsigned max_addrs;	/* 0: no guard */
+	const char *service; /* PAM_SERVICE; may be NULL */
+	unsigned max_addrs;  /* 0: no guard */
 	unsigned window_minutes;
 };
 
 enum relay_login_outcome {
-	RELAY_LOGIN_RECORDED,	/* the entry was set */
-	RELAY_LOGIN_REFUSED,	/* the guard kept a new address out */
+	RELAY_LOGIN_RECORDED, /* the entry was set */
+	RELAY_LOGIN_REFUSED,  /* the guard kept a new address out */
 };
 
 struct relay_login_result {
 	enum relay_login_outcome outcome;
-	unsigned count;		/* the account's addresses in the window */
-	bool warn;		/* refused, and no warning in the last minute */
+	unsigned count; /* the account's addresses in the window */
+	bool warn;	/* refused, and no warning in the last minute */
 };
 
 /* Seconds between two refusal warnings for one account. */

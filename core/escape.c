@@ -33,8 +33,7 @@ const char *relay_escape(const char *text, size_t len,
 		strcpy(out, "(none)");
 		return out;
 	}
-	used = relay_escape_bytes(text, len < RELAY_ESCAPE_INPUT_MAX
-					? len : RELAY_ESCAPE_INPUT_MAX,
+	used = relay_escape_bytes(text, len < RELAY_ESCAPE_INPUT_MAX ? len : RELAY_ESCAPE_INPUT_MAX,
 				  true, out);
 	if (len > RELAY_ESCAPE_INPUT_MAX) {
 		memcpy(out + used, "...", 3);

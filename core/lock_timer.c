@@ -60,7 +60,7 @@ bool relay_lock_timer_arm(struct relay_lock_timer *lt, unsigned ms)
 
 	memset(&action, 0, sizeof(action));
 	action.sa_sigaction = on_alarm;
-	action.sa_flags = SA_SIGINFO;	/* no SA_RESTART: the lock must fail */
+	action.sa_flags = SA_SIGINFO; /* no SA_RESTART: the lock must fail */
 	sigemptyset(&action.sa_mask);
 	active_timer = lt;
 	pthread_mutex_lock(&install_lock);
@@ -100,7 +100,7 @@ static void drop_own_pending(const struct relay_lock_timer *lt,
 		if (info.si_code != SI_TIMER || info.si_value.sival_ptr != lt)
 			foreign = true;
 	if (foreign)
-		raise(SIGALRM);	/* stays pending until the mask is restored */
+		raise(SIGALRM); /* stays pending until the mask is restored */
 }
 
 void relay_lock_timer_disarm(struct relay_lock_timer *lt)

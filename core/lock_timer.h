@@ -15,10 +15,10 @@
 #include <time.h>
 
 struct relay_lock_timer {
-	volatile sig_atomic_t expired;	/* give to tdb_setalarm_sigptr */
+	volatile sig_atomic_t expired; /* give to tdb_setalarm_sigptr */
 	bool armed;
 	timer_t timer;
-	struct sigaction saved_action;	/* the host's handler, for reference */
+	struct sigaction saved_action; /* the host's handler, for reference */
 	sigset_t saved_mask;
 };
 

@@ -21,15 +21,18 @@ int relay_option_refuse(const char *program, void (*usage)(FILE *out),
 			const char *problem, const char *arg);
 
 /* What getopt_long returns for the options every program takes. */
-enum relay_option_shared { RELAY_OPTION_HELP = 0x1000, RELAY_OPTION_VERSION };
+enum relay_option_shared { RELAY_OPTION_HELP = 0x1000,
+			   RELAY_OPTION_VERSION };
 
 /* The end of each program's long option table: -v's long name, --help
  * and --version (both answered by relay_option_parse), the terminator. */
-#define RELAY_OPTIONS_SHARED                                              \
-	{ "verbose", no_argument, NULL, 'v' },                            \
-	{ "help", no_argument, NULL, RELAY_OPTION_HELP },                 \
-	{ "version", no_argument, NULL, RELAY_OPTION_VERSION },           \
-	{ NULL, 0, NULL, 0 }
+#define RELAY_OPTIONS_SHARED                                            \
+	{ "verbose", no_argument, NULL, 'v' },                          \
+		{ "help", no_argument, NULL, RELAY_OPTION_HELP },       \
+		{ "version", no_argument, NULL, RELAY_OPTION_VERSION }, \
+	{                                                               \
+		NULL, 0, NULL, 0                                        \
+	}
 
 /* One program's options.  take() handles one option getopt_long
  * returned (with its argument or NULL) and returns -1 to go on or the

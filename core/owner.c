@@ -38,8 +38,7 @@ bool relay_user_encode(const char *name, size_t len,
 		strcpy(out, "\\x2d");
 		return true;
 	}
-	used = escape_into(name, len < RELAY_USER_RAW_MAX ? len
-							  : RELAY_USER_RAW_MAX,
+	used = escape_into(name, len < RELAY_USER_RAW_MAX ? len : RELAY_USER_RAW_MAX,
 			   out);
 	if (len > RELAY_USER_RAW_MAX) {
 		uint64_t h = name_hash(name, len);
@@ -62,8 +61,7 @@ void relay_service_encode(const char *name, char out[RELAY_SERVICE_CODE_MAX])
 		strcpy(out, len == 0 ? "-" : "\\x2d");
 		return;
 	}
-	used = escape_into(name, len < RELAY_SERVICE_RAW_MAX
-					 ? len : RELAY_SERVICE_RAW_MAX, out);
+	used = escape_into(name, len < RELAY_SERVICE_RAW_MAX ? len : RELAY_SERVICE_RAW_MAX, out);
 	if (len > RELAY_SERVICE_RAW_MAX) {
 		memcpy(out + used, "...", 3);
 		used += 3;

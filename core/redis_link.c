@@ -81,7 +81,8 @@ bool redis_credentials_load(const char *path, struct redis_credentials *out,
 	/* Whoever reads the password can write the relay view. */
 	if ((st.st_mode & 077) != 0) {
 		snprintf(why, whylen, "password file %s: mode %04o lets others "
-			 "read it; want 0600 or 0400", path,
+				      "read it; want 0600 or 0400",
+			 path,
 			 (unsigned)(st.st_mode & 07777));
 		goto done;
 	}
@@ -93,7 +94,8 @@ bool redis_credentials_load(const char *path, struct redis_credentials *out,
 	line[got] = '\0';
 	if (!split_credentials(line, out)) {
 		snprintf(why, whylen, "password file %s: want one line, "
-			 "\"USER PASSWORD\" or \"PASSWORD\"", path);
+				      "\"USER PASSWORD\" or \"PASSWORD\"",
+			 path);
 		goto done;
 	}
 	out->given = true;

@@ -26,31 +26,33 @@
 
 struct redis_credentials {
 	bool given;
-	char user[REDIS_USER_MAX];	/* empty: Redis's default user */
+	char user[REDIS_USER_MAX]; /* empty: Redis's default user */
 	char password[REDIS_PASSWORD_MAX];
 };
 
 struct redis_target {
-	const char *address;		/* HOST:PORT, or NULL with sentinels */
-	const char *sentinels;		/* HOST:PORT[,HOST:PORT...] */
-	const char *master;		/* the primary's name at the Sentinels */
-	const char *password_file;	/* NULL: no AUTH */
+	const char *address;		    /* HOST:PORT, or NULL with sentinels */
+	const char *sentinels;		    /* HOST:PORT[,HOST:PORT...] */
+	const char *master;		    /* the primary's name at the Sentinels */
+	const char *password_file;	    /* NULL: no AUTH */
 	const char *sentinel_password_file; /* NULL: Sentinels without AUTH */
 	/* Loaded by the caller from sentinel_password_file; NULL: no AUTH. */
 	const struct redis_credentials *sentinel_cred;
-	unsigned timeout_ms;		/* each connect and each command */
+	unsigned timeout_ms; /* each connect and each command */
 };
 
 /* The long options relayersd and the shipper both take to say where
  * Redis is, for their getopt_long tables; each names the codes. */
-#define REDIS_LINK_OPTIONS(address, sentinels, master, password_file,    \
-			   sentinel_password_file)                        \
-	{ "redis", required_argument, NULL, address },                    \
-	{ "redis-sentinel", required_argument, NULL, sentinels },         \
-	{ "redis-master", required_argument, NULL, master },              \
-	{ "redis-password-file", required_argument, NULL, password_file }, \
-	{ "redis-sentinel-password-file", required_argument, NULL,        \
-	  sentinel_password_file }
+#define REDIS_LINK_OPTIONS(address, sentinels, master, password_file,              \
+			   sentinel_password_file)                                 \
+	{ "redis", required_argument, NULL, address },                             \
+		{ "redis-sentinel", required_argument, NULL, sentinels },          \
+		{ "redis-master", required_argument, NULL, master },               \
+		{ "redis-password-file", required_argument, NULL, password_file }, \
+	{                                                                          \
+		"redis-sentinel-password-file", required_argument, NULL,           \
+			sentinel_password_file                                     \
+	}
 
 /* Splits HOST:PORT (an IPv6 host in brackets); false on anything else. */
 bool redis_parse_address(const char *text, char *host, size_t hostlen,

@@ -88,7 +88,7 @@ static enum relay_status take_record(const struct old_store *old,
 	if (!store_record_admissible(key, value, &order) ||
 	    !salvage_chain_reaches(now->bytes, now->size, old->scan.convert,
 				   old->scan.hash_size, rec))
-		return RELAY_OK;	/* not current: an old copy */
+		return RELAY_OK; /* not current: an old copy */
 	was = find_pick(&old->sel, rec->full_hash, key);
 	if (was != NULL && salvage_compare_keys(was->value, value) == 0)
 		return RELAY_OK;
@@ -135,7 +135,7 @@ static enum relay_status take_changed_records(const struct old_store *old,
 					      struct relay_salvage_report *report,
 					      struct relay_error *err)
 {
-	size_t next = SALVAGE_HEADER_SIZE;	/* scanned up to here */
+	size_t next = SALVAGE_HEADER_SIZE; /* scanned up to here */
 
 	for (size_t p = 0; p < pages; p++) {
 		size_t from = p * PAGE > LOOKBACK ? p * PAGE - LOOKBACK : 0;
@@ -198,4 +198,3 @@ enum relay_status salvage_catch_up(const struct old_store *old,
 	free(changed);
 	return status;
 }
-

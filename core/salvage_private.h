@@ -17,7 +17,7 @@ struct image {
 /* One record chosen for the new store; key and value point into the
  * image it was read from. */
 struct pick {
-	uint32_t hash;		/* of the key: orders picks before the key does */
+	uint32_t hash; /* of the key: orders picks before the key does */
 	TDB_DATA key;
 	TDB_DATA value;
 };
@@ -30,7 +30,7 @@ struct copy {
 };
 
 struct selection {
-	struct pick *picks;	/* sorted by the key's hash, then the key */
+	struct pick *picks; /* sorted by the key's hash, then the key */
 	size_t count;
 	uint64_t entries;
 	bool marker;
@@ -44,7 +44,7 @@ struct old_store {
 	struct stat st;
 	struct image image;
 	struct selection sel;
-	struct salvage_scan scan;	/* of image */
+	struct salvage_scan scan; /* of image */
 };
 
 int salvage_compare_keys(TDB_DATA a, TDB_DATA b);

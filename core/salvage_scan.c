@@ -21,7 +21,12 @@
 #define FREELIST_TOP SALVAGE_HEADER_SIZE
 
 /* The record header's words, in struct tdb_record's order. */
-enum { REC_NEXT, REC_LEN, REC_KEY_LEN, REC_DATA_LEN, REC_HASH, REC_MAGIC };
+enum { REC_NEXT,
+       REC_LEN,
+       REC_KEY_LEN,
+       REC_DATA_LEN,
+       REC_HASH,
+       REC_MAGIC };
 
 static uint32_t swap32(uint32_t x)
 {
@@ -82,7 +87,9 @@ static bool add_record(struct salvage_scan *scan, uint32_t off,
 		scan->capacity = cap;
 	}
 	scan->records[scan->count++] = (struct salvage_record){
-		.offset = off, .key_len = key_len, .data_len = data_len,
+		.offset = off,
+		.key_len = key_len,
+		.data_len = data_len,
 		.full_hash = full_hash,
 	};
 	return true;
@@ -314,7 +321,9 @@ static bool follow_chain(const unsigned char *image, size_t size,
 			rec->in_hash = true;
 		} else if (magic != TDB_DEAD_MAGIC ||
 			   word_at(image, off + 4 * REC_HASH, scan->convert) %
-					   scan->hash_size + 1 != h) {
+						   scan->hash_size +
+					   1 !=
+				   h) {
 			return false;
 		}
 		off = word_at(image, off + 4 * REC_NEXT, scan->convert);
@@ -476,7 +485,9 @@ bool salvage_record_at(const unsigned char *image, size_t size, bool convert,
 	    !intact_record(image, size, off, convert, &key_len, &data_len))
 		return false;
 	*out = (struct salvage_record){
-		.offset = (uint32_t)off, .key_len = key_len, .data_len = data_len,
+		.offset = (uint32_t)off,
+		.key_len = key_len,
+		.data_len = data_len,
 		.full_hash = word_at(image, off + 4 * REC_HASH, convert),
 	};
 	return true;

@@ -29,19 +29,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SALVAGE_HEADER_SIZE 168		/* sizeof(struct tdb_header) */
-#define SALVAGE_RECORD_HEADER 24	/* sizeof(struct tdb_record) */
+#define SALVAGE_HEADER_SIZE 168	 /* sizeof(struct tdb_header) */
+#define SALVAGE_RECORD_HEADER 24 /* sizeof(struct tdb_record) */
 /* No record a relay store holds comes near this; larger lengths are
  * damage. */
 #define SALVAGE_FIELD_MAX 65536
 
 struct salvage_record {
-	uint32_t offset;	/* of its 24-byte header */
+	uint32_t offset; /* of its 24-byte header */
 	uint32_t key_len;
 	uint32_t data_len;
 	uint32_t full_hash;
-	bool in_hash;		/* reached from a hash chain: current */
-	bool in_free;		/* inside free space or the recovery area */
+	bool in_hash; /* reached from a hash chain: current */
+	bool in_free; /* inside free space or the recovery area */
 	/* Not reached, though its chain could be followed to its end
 	 * through sound records: not current (a deleted or older copy,
 	 * say in tdb's recovery area). */
@@ -49,12 +49,12 @@ struct salvage_record {
 };
 
 struct salvage_scan {
-	struct salvage_record *records;	/* by offset, ascending */
+	struct salvage_record *records; /* by offset, ascending */
 	size_t count;
 	size_t capacity;
-	bool convert;		/* the file's byte order is not ours */
-	uint32_t hash_size;	/* the one the chains were followed with; 0: none */
-	uint64_t damaged;	/* "in use" headers that failed the checks */
+	bool convert;	    /* the file's byte order is not ours */
+	uint32_t hash_size; /* the one the chains were followed with; 0: none */
+	uint64_t damaged;   /* "in use" headers that failed the checks */
 	bool out_of_memory;
 };
 

@@ -18,7 +18,7 @@ struct relay_snapshot {
 	struct relay_entry *entries;
 	size_t count;
 	size_t capacity;
-	uint64_t skipped;	/* records that were not relay entries */
+	uint64_t skipped; /* records that were not relay entries */
 };
 
 /* Fills snapshot (which must be zeroed or freed) with every entry. */

@@ -142,7 +142,7 @@ enum relay_status relay_store_put(struct relay_store *store,
 struct login_write {
 	const struct relay_addr *addr;
 	int64_t stamp;
-	const struct relay_login *login;	/* NULL: the entry alone */
+	const struct relay_login *login; /* NULL: the entry alone */
 	struct relay_login_result *result;
 };
 
@@ -362,4 +362,3 @@ enum relay_status relay_store_repack(struct relay_store *store,
 {
 	return guarded(store, tdb_repack, "repacking", err);
 }
-

@@ -23,29 +23,29 @@
 
 enum relay_status {
 	RELAY_OK = 0,
-	RELAY_MISSING,		/* no store at that path */
-	RELAY_INSECURE,		/* wrong type, owner or mode: not trusted */
-	RELAY_NOT_STORE,	/* not a tdb, or a tdb without the marker */
-	RELAY_CORRUPT,		/* a relay store tdb cannot read */
-	RELAY_MALFORMED,	/* an entry whose value is not a time */
-	RELAY_BUSY,		/* the lock wait ran out */
-	RELAY_FAILED,		/* any other error (I/O, full disk, memory) */
-	RELAY_NOT_FOUND,	/* no entry for that address */
+	RELAY_MISSING,	 /* no store at that path */
+	RELAY_INSECURE,	 /* wrong type, owner or mode: not trusted */
+	RELAY_NOT_STORE, /* not a tdb, or a tdb without the marker */
+	RELAY_CORRUPT,	 /* a relay store tdb cannot read */
+	RELAY_MALFORMED, /* an entry whose value is not a time */
+	RELAY_BUSY,	 /* the lock wait ran out */
+	RELAY_FAILED,	 /* any other error (I/O, full disk, memory) */
+	RELAY_NOT_FOUND, /* no entry for that address */
 	/* The map's (mapgen): the same error type for the store and the map. */
-	RELAY_CANNOT_CREATE,	/* a file or directory cannot be made */
-	RELAY_OS_ERROR,		/* the system refused: fork, waitpid */
-	RELAY_USAGE,		/* an argument that cannot work, e.g. too long */
+	RELAY_CANNOT_CREATE, /* a file or directory cannot be made */
+	RELAY_OS_ERROR,	     /* the system refused: fork, waitpid */
+	RELAY_USAGE,	     /* an argument that cannot work, e.g. too long */
 };
 
 /* A message for the admin, naming the store and the cause. */
 struct relay_error {
 	enum relay_status status;
-	char text[768];		/* room for a map's path and its directory's */
+	char text[768]; /* room for a map's path and its directory's */
 };
 
 struct relay_store_options {
-	unsigned timeout_ms;	/* longest wait for any lock */
-	bool create;		/* make the store if it is missing */
+	unsigned timeout_ms; /* longest wait for any lock */
+	bool create;	     /* make the store if it is missing */
 	/* Reads only: opens O_RDWR for tdb's locks, falls back to O_RDONLY
 	 * when that is refused, and never creates the store. */
 	bool fallback_read_only;
@@ -133,18 +133,18 @@ enum relay_status relay_store_compact(struct relay_store *store,
 
 /* What a salvage found and kept (store_salvage.c). */
 struct relay_salvage_report {
-	uint64_t entries;	/* relay entries in the new store */
-	uint64_t records;	/* records written, the marker included */
-	bool marker;		/* the old store's marker was found */
-	uint64_t not_relay;	/* intact records a relay store may not hold */
-	uint64_t stale;		/* older copies of a key that was kept */
-	uint64_t freed;		/* copies in freed space: deleted records */
-	uint64_t damaged;	/* record headers whose lengths or hash fail */
-	bool reread;		/* writers changed the store meanwhile */
-	bool rescanned;		/* not only logins: the whole file again */
-	double read_ms;		/* reading and sorting, writers running */
-	double build_ms;	/* writing the new store, writers running */
-	double held_ms;		/* writers held off: final read and swap */
+	uint64_t entries;   /* relay entries in the new store */
+	uint64_t records;   /* records written, the marker included */
+	bool marker;	    /* the old store's marker was found */
+	uint64_t not_relay; /* intact records a relay store may not hold */
+	uint64_t stale;	    /* older copies of a key that was kept */
+	uint64_t freed;	    /* copies in freed space: deleted records */
+	uint64_t damaged;   /* record headers whose lengths or hash fail */
+	bool reread;	    /* writers changed the store meanwhile */
+	bool rescanned;	    /* not only logins: the whole file again */
+	double read_ms;	    /* reading and sorting, writers running */
+	double build_ms;    /* writing the new store, writers running */
+	double held_ms;	    /* writers held off: final read and swap */
 };
 
 /* Reads every intact record of the store at path from the file itself,

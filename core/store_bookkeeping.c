@@ -7,7 +7,9 @@
 #include "stamp.h"
 #include "store_private.h"
 
-enum record_kind { KIND_ENTRY = 1, KIND_OWNER = 2, KIND_ACCOUNT = 4 };
+enum record_kind { KIND_ENTRY = 1,
+		   KIND_OWNER = 2,
+		   KIND_ACCOUNT = 4 };
 
 /* [kind][key length (2)][key][value length (2)][value], repeated. */
 struct raw_copy {
@@ -113,7 +115,7 @@ static bool raw_next(const struct raw_copy *raw, size_t *at, unsigned *kind,
 
 struct owner_ref {
 	struct relay_addr addr;
-	TDB_DATA value;		/* points into the raw copy */
+	TDB_DATA value; /* points into the raw copy */
 };
 
 struct owner_index {
@@ -377,7 +379,7 @@ done:
 
 struct stale {
 	unsigned kind;
-	TDB_DATA key;		/* points into the raw copy */
+	TDB_DATA key; /* points into the raw copy */
 };
 
 static bool account_is_old(TDB_DATA value, int64_t now, int64_t max_age,
@@ -386,7 +388,7 @@ static bool account_is_old(TDB_DATA value, int64_t now, int64_t max_age,
 	int64_t newest = -1;
 
 	if (!store_account_decode(value, scratch))
-		return false;	/* not ours to judge: check reports it */
+		return false; /* not ours to judge: check reports it */
 	for (unsigned i = 0; i < scratch->capacity; i++)
 		if (scratch->slots[i].addr.family != 0 &&
 		    scratch->slots[i].stamp > newest)
@@ -514,7 +516,8 @@ enum relay_status relay_store_prune_bookkeeping(struct relay_store *store,
 	     first += RELAY_PRUNE_CHUNK)
 		status = delete_chunk(store, list + first,
 				      count - first < RELAY_PRUNE_CHUNK
-					      ? count - first : RELAY_PRUNE_CHUNK,
+					      ? count - first
+					      : RELAY_PRUNE_CHUNK,
 				      now, max_age, scratch, removed, err);
 done:
 	free(entries.refs);

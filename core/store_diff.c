@@ -21,7 +21,7 @@
 #define MAGIC_OFFSET 20
 #define KEY_LEN_OFFSET 8
 #define DATA_LEN_OFFSET 12
-#define DATA_MAX 32		/* longer values are no relay entries */
+#define DATA_MAX 32 /* longer values are no relay entries */
 
 #define PAGE 4096
 /* A relay record (header, key of at most 47 bytes, value) fits in this
@@ -184,7 +184,7 @@ static bool add_run(struct store_diff *diff, size_t from, size_t to)
 {
 	if (diff->run_count == diff->run_capacity) {
 		size_t capacity = diff->run_capacity ? diff->run_capacity * 2 : 64;
-		size_t (*grown)[2] = realloc(diff->runs, capacity * sizeof(*grown));
+		size_t(*grown)[2] = realloc(diff->runs, capacity * sizeof(*grown));
 
 		if (grown == NULL)
 			return false;

@@ -31,24 +31,26 @@
 struct store_diff {
 	dev_t dev;
 	ino_t ino;
-	const unsigned char *live;	/* the file, mapped read-only */
+	const unsigned char *live; /* the file, mapped read-only */
 	size_t live_len;
-	unsigned char *copy;		/* its bytes at the last scan */
+	unsigned char *copy; /* its bytes at the last scan */
 	size_t copy_len;
 	bool ready;
-	size_t (*runs)[2];		/* changed pages: [from, to) */
+	size_t (*runs)[2]; /* changed pages: [from, to) */
 	size_t run_count;
 	size_t run_capacity;
-	bool looked;			/* runs are from store_diff_look */
+	bool looked; /* runs are from store_diff_look */
 };
 
 /* Where a candidate was seen: in the copy (before), in the file (after),
  * or neither (added by the caller, such as an entry due to age out). */
-enum diff_side { DIFF_BEFORE, DIFF_AFTER, DIFF_OTHER };
+enum diff_side { DIFF_BEFORE,
+		 DIFF_AFTER,
+		 DIFF_OTHER };
 
 struct diff_candidate {
 	struct relay_addr addr;
-	int64_t stamp;		/* as the raw record says; only compared */
+	int64_t stamp; /* as the raw record says; only compared */
 	enum diff_side side;
 };
 
@@ -56,14 +58,14 @@ struct diff_candidates {
 	struct diff_candidate *items;
 	size_t count;
 	size_t capacity;
-	size_t limit;		/* more than this: too_many, stop collecting */
+	size_t limit; /* more than this: too_many, stop collecting */
 	bool too_many;
 };
 
 enum diff_outcome {
-	DIFF_OK,		/* candidates collected, copy up to date */
-	DIFF_RESET,		/* another file, or one that shrank: reset */
-	DIFF_FAILED,		/* no memory, no mapping, not comparable */
+	DIFF_OK,     /* candidates collected, copy up to date */
+	DIFF_RESET,  /* another file, or one that shrank: reset */
+	DIFF_FAILED, /* no memory, no mapping, not comparable */
 };
 
 /* Maps the file behind fd and copies all of it.  DIFF_FAILED leaves the

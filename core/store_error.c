@@ -28,7 +28,7 @@ enum relay_status store_fail(struct relay_error *err, enum relay_status status,
 enum relay_status store_tdb_failure(struct relay_store *store,
 				    struct relay_error *err, const char *what)
 {
-	int saved = errno;	/* of the failed call, for the I/O case */
+	int saved = errno; /* of the failed call, for the I/O case */
 	enum TDB_ERROR code = tdb_error(store->tdb);
 
 	if (code == TDB_ERR_LOCK || code == TDB_ERR_LOCK_TIMEOUT ||
@@ -46,7 +46,8 @@ enum relay_status store_tdb_failure(struct relay_store *store,
 	    saved != EDQUOT)
 		return store_fail(err, RELAY_CORRUPT, store->path,
 				  "%s: store is corrupt (a record points outside "
-				  "the file)", what);
+				  "the file)",
+				  what);
 	/* tdb sets no code when the disk is full (tdb_expand). */
 	if (code == TDB_SUCCESS)
 		return store_fail(err, RELAY_FAILED, store->path,

@@ -152,7 +152,8 @@ static uint64_t get_le(const unsigned char *at, int bytes)
 
 static int family_tag(int family)
 {
-	return family == AF_INET ? 4 : family == AF_INET6 ? 6 : 0;
+	return family == AF_INET ? 4 : family == AF_INET6 ? 6
+							  : 0;
 }
 
 TDB_DATA store_account_encode(const struct account *account,

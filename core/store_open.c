@@ -71,7 +71,7 @@ static enum relay_status inspect(const char *path, int access, int *fd,
 		if (errno == EINVAL)
 			return store_fail(err, RELAY_INSECURE, path,
 					  "not a regular file");
-		int saved = errno;	/* the caller tells EACCES apart */
+		int saved = errno; /* the caller tells EACCES apart */
 
 		store_fail(err, RELAY_FAILED, path, "cannot open%s: %s",
 			   access == O_RDWR ? " for writing" : "", strerror(saved));
@@ -144,7 +144,7 @@ static enum relay_status create_store(struct relay_store *store,
 	if (snprintf(tmp, sizeof(tmp), "%s.new.%ld", store->path,
 		     (long)getpid()) >= (int)sizeof(tmp))
 		return store_fail(err, RELAY_FAILED, store->path, "path too long");
-	unlink(tmp);	/* a leftover of this pid's crash, never a store */
+	unlink(tmp); /* a leftover of this pid's crash, never a store */
 	scratch.path = tmp;
 	status = store_create_scratch(&scratch, err);
 	if (status != RELAY_OK) {
@@ -176,7 +176,8 @@ static enum relay_status attach(struct relay_store *store, int access,
 	    !store_retry_bounded(store, claim_open_lock, &inspected_fd))
 		return store_fail(err, RELAY_BUSY, store->path,
 				  "another process holds its open lock "
-				  "(waited %u ms)", store->timeout_ms);
+				  "(waited %u ms)",
+				  store->timeout_ms);
 	store->tdb = open_tdb(store, access, 0);
 	store->unlocked = access == O_RDONLY;
 	if (store->tdb == NULL) {
@@ -245,8 +246,8 @@ static enum relay_status inspect_for(const struct relay_store_options *options,
 #define REPLACED_RETRIES 3
 
 enum relay_status store_open_guarded(struct relay_store *store,
-				      const struct relay_store_options *options,
-				      struct relay_error *err)
+				     const struct relay_store_options *options,
+				     struct relay_error *err)
 {
 	enum relay_status status;
 	int tries = 0;

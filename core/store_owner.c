@@ -98,7 +98,9 @@ static int same_value(TDB_DATA key, TDB_DATA data, void *private_data)
 
 	(void)key;
 	return data.dsize == want->dsize &&
-	       memcmp(data.dptr, want->dptr, data.dsize) == 0 ? 0 : 1;
+			       memcmp(data.dptr, want->dptr, data.dsize) == 0
+		       ? 0
+		       : 1;
 }
 
 /* A re-login by the same account through the same service leaves the
@@ -314,8 +316,7 @@ enum relay_status relay_store_put_owner(struct relay_store *store,
 					size_t user_len, const char *service,
 					struct relay_error *err)
 {
-	struct relay_login login = { .user = user, .user_len = user_len,
-				     .service = service, .max_addrs = 0 };
+	struct relay_login login = { .user = user, .user_len = user_len, .service = service, .max_addrs = 0 };
 	struct relay_login_result result;
 	enum relay_status status;
 

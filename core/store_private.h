@@ -31,7 +31,7 @@ struct relay_store {
 	int extra_tdb_flags;
 	struct relay_lock_timer timer;
 	bool in_transaction;
-	bool unlocked;		/* opened read-only: tdb takes no locks */
+	bool unlocked; /* opened read-only: tdb takes no locks */
 	/* The path names another file than the one open (a repair put a
 	 * new store in place): reopen and try again. */
 	bool replaced;
@@ -85,12 +85,12 @@ bool store_record_admissible(TDB_DATA key, TDB_DATA value, int64_t *order);
 
 struct account_slot {
 	int64_t stamp;
-	struct relay_addr addr;	/* family 0: an empty slot */
+	struct relay_addr addr; /* family 0: an empty slot */
 };
 
 struct account {
-	int64_t warned;		/* last refusal logged, epoch seconds */
-	unsigned capacity;	/* slots in use or free: max_addrs */
+	int64_t warned;	   /* last refusal logged, epoch seconds */
+	unsigned capacity; /* slots in use or free: max_addrs */
 	struct account_slot slots[RELAY_MAX_ADDRS_LIMIT];
 };
 

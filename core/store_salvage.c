@@ -52,7 +52,7 @@ static bool read_image(int fd, struct image *img)
 	img->size = 0;
 	if (fstat(fd, &st) != 0)
 		return false;
-	if ((uint64_t)st.st_size > UINT32_MAX) {	/* tdb offsets are 32 bits */
+	if ((uint64_t)st.st_size > UINT32_MAX) { /* tdb offsets are 32 bits */
 		errno = EFBIG;
 		return false;
 	}
@@ -71,7 +71,7 @@ static bool read_image(int fd, struct image *img)
 			return false;
 		}
 		if (got == 0)
-			break;	/* shorter than it was a moment ago */
+			break; /* shorter than it was a moment ago */
 		done += (size_t)got;
 	}
 	img->size = done;
@@ -266,8 +266,7 @@ static enum relay_status apply_difference(struct relay_store *fresh,
 static bool lock_byte_range(int fd, off_t start, off_t len)
 {
 	struct flock lock = {
-		.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = start,
-		.l_len = len
+		.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = start, .l_len = len
 	};
 
 	return fcntl(fd, F_SETLK, &lock) == 0;
@@ -276,8 +275,7 @@ static bool lock_byte_range(int fd, off_t start, off_t len)
 static void unlock_byte_range(int fd, off_t start, off_t len)
 {
 	struct flock lock = {
-		.l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = start,
-		.l_len = len
+		.l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = start, .l_len = len
 	};
 
 	fcntl(fd, F_SETLK, &lock);
@@ -372,7 +370,7 @@ static enum relay_status build_fresh(const struct old_store *old, char *tmp,
 	if (snprintf(tmp, tmp_size, "%s.salvage.%ld", old->path,
 		     (long)getpid()) >= (int)tmp_size)
 		return store_fail(err, RELAY_FAILED, old->path, "path too long");
-	unlink(tmp);	/* a leftover of this pid's crash, never a store */
+	unlink(tmp); /* a leftover of this pid's crash, never a store */
 	fresh->path = tmp;
 	/* No one else knows the name: no locks, and one fsync at the end. */
 	fresh->extra_tdb_flags = TDB_NOLOCK | TDB_NOSYNC;
@@ -384,7 +382,8 @@ static enum relay_status build_fresh(const struct old_store *old, char *tmp,
 		   old->st.st_mode & 0755 & ~(mode_t)(S_IWGRP | S_IWOTH)) != 0)
 		return store_fail(err, RELAY_FAILED, old->path,
 				  "salvage: cannot give the new store the old "
-				  "one's owner and mode: %s", strerror(errno));
+				  "one's owner and mode: %s",
+				  strerror(errno));
 	status = write_picks(fresh, old->sel.picks, old->sel.count, err);
 	/* Synced now, so that the swap has only what changed left to sync. */
 	if (status == RELAY_OK && fsync(tdb_fd(fresh->tdb)) != 0)
@@ -460,7 +459,8 @@ static enum relay_status swap_in(struct old_store *old, struct relay_store *fres
 	if (status == RELAY_OK && rename(fresh->path, old->path) != 0)
 		status = store_fail(err, RELAY_FAILED, old->path,
 				    "salvage: cannot rename the new store into "
-				    "place: %s", strerror(errno));
+				    "place: %s",
+				    strerror(errno));
 	if (status == RELAY_OK)
 		status = sync_directory(old->path, err);
 	free(now.picks);
@@ -476,7 +476,8 @@ enum relay_status relay_store_salvage(const char *path,
 	struct old_store old = { .path = path, .fd = -1 };
 	struct relay_store fresh = {
 		.timeout_ms = options->timeout_ms,
-		.log = options->log, .log_context = options->log_context,
+		.log = options->log,
+		.log_context = options->log_context,
 	};
 	char tmp[PATH_MAX] = "";
 	struct timespec t0, t1;
@@ -507,7 +508,8 @@ enum relay_status relay_store_salvage(const char *path,
 	if (!store_retry_bounded(&fresh, try_hold_writers, &old.fd)) {
 		status = store_fail(err, RELAY_BUSY, path,
 				    "writers did not let go within "
-				    "%u ms; nothing changed", options->timeout_ms);
+				    "%u ms; nothing changed",
+				    options->timeout_ms);
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);

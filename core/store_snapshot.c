@@ -14,7 +14,7 @@ struct raw_records {
 	unsigned char *bytes;
 	size_t used;
 	size_t capacity;
-	size_t records;		/* the most entries the copy can hold */
+	size_t records; /* the most entries the copy can hold */
 	uint64_t oversized;
 	bool out_of_memory;
 };

@@ -39,7 +39,7 @@ static bool past(const struct timespec *deadline)
 bool store_retry_bounded(struct relay_store *store, bool (*attempt)(void *arg),
 			 void *arg)
 {
-	struct timespec pause = { 0, 200000 };	/* 0.2 ms, doubling */
+	struct timespec pause = { 0, 200000 }; /* 0.2 ms, doubling */
 	struct timespec deadline;
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 /* Writes and closes of the store, and names coming and going. */
-#define STORE_EVENTS (IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_CREATE | \
+#define STORE_EVENTS (IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_CREATE |       \
 		      IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF | \
 		      IN_MOVE_SELF)
 
@@ -34,7 +34,8 @@ void store_waker_init(struct store_waker *w, const char *store_path,
 	w->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (w->inotify_fd < 0)
 		fprintf(stderr, "%s: inotify: %s; checking the store every "
-				"interval instead\n", prog, strerror(errno));
+				"interval instead\n",
+			prog, strerror(errno));
 	add_watch(w);
 }
 

@@ -11,12 +11,14 @@
 #include <limits.h>
 #include <stdbool.h>
 
-enum store_wake { STORE_WAKE_TIMEOUT, STORE_WAKE_CHANGE, STORE_WAKE_SIGNAL };
+enum store_wake { STORE_WAKE_TIMEOUT,
+		  STORE_WAKE_CHANGE,
+		  STORE_WAKE_SIGNAL };
 
 struct store_waker {
 	int inotify_fd;
-	int watch_fd;		/* the directory's watch, or -1 */
-	int signal_fd;		/* the caller's, or -1 */
+	int watch_fd;  /* the directory's watch, or -1 */
+	int signal_fd; /* the caller's, or -1 */
 	char dir[PATH_MAX];
 	char base[NAME_MAX + 1];
 };

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	relay_addr_format(&addr, key_text);
 	assert(strlen(key_text) == key_len && memcmp(key_text, key, key_len) == 0);
-	for (size_t i = 0; i < key_len; i++)	/* makemap lower-cases keys */
+	for (size_t i = 0; i < key_len; i++) /* makemap lower-cases keys */
 		assert(key[i] < 'A' || key[i] > 'Z');
 	assert(relay_stamp_format(stamp, value_text) <= value_len);
 	return 0;

@@ -259,7 +259,8 @@ int export_run(struct relay_store *store, const struct export_options *options,
 	if (options->aging != NULL && !fill_aging(&snap, &window, options->aging)) {
 		relay_snapshot_free(&snap);
 		return map_fail(failure, RELAY_OS_ERROR, "out of memory noting when "
-				"%zu entries age out", result->entries);
+							 "%zu entries age out",
+				result->entries);
 	}
 	return write_out(options, &snap, &window, result, failure);
 }

@@ -14,18 +14,18 @@
 
 struct export_options {
 	enum map_flavour flavour;
-	int64_t max_age;	/* seconds, or MAP_NO_MAX_AGE */
-	const char *db_path;	/* MAP.db; NULL writes text to stdout */
+	int64_t max_age;     /* seconds, or MAP_NO_MAX_AGE */
+	const char *db_path; /* MAP.db; NULL writes text to stdout */
 	/* With max_age, filled with when each entry in the map leaves it
 	 * (mapgen --watch); NULL otherwise. */
 	struct aging *aging;
 };
 
 struct export_result {
-	size_t entries;		/* entries in the map */
-	size_t keys;		/* records written */
-	uint64_t skipped;	/* store records that were not entries */
-	int64_t next_change;	/* when an entry leaves the map; MAP_NEVER */
+	size_t entries;	     /* entries in the map */
+	size_t keys;	     /* records written */
+	uint64_t skipped;    /* store records that were not entries */
+	int64_t next_change; /* when an entry leaves the map; MAP_NEVER */
 };
 
 /* Returns 0, or an EX_* code with failure filled in.  A SIGTERM or

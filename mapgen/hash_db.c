@@ -9,7 +9,7 @@
 struct hash_db {
 	DB *db;
 	const char *path;
-	char last_message[256];	/* Berkeley DB's own words on a failure */
+	char last_message[256]; /* Berkeley DB's own words on a failure */
 };
 
 #define PAGE_SIZE 4096
@@ -143,7 +143,7 @@ static int configure(struct hash_db *hdb, const struct hash_db_layout *layout)
 		rc = db->set_h_ffactor(db, layout->fill_factor);
 	if (rc == 0)
 		rc = db->set_h_nelem(db, nelem > UINT32_MAX ? UINT32_MAX
-							   : (u_int32_t)nelem);
+							    : (u_int32_t)nelem);
 	return rc;
 }
 

@@ -20,8 +20,8 @@
 /* The table's shape, fixed before the first put. */
 struct hash_db_layout {
 	uint32_t page_size;
-	uint32_t fill_factor;	/* keys per bucket before a split */
-	uint32_t buckets;	/* a power of two */
+	uint32_t fill_factor; /* keys per bucket before a split */
+	uint32_t buckets;     /* a power of two */
 };
 
 /* Plans a table for keys keys of key_bytes key and value bytes in all. */

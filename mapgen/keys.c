@@ -38,7 +38,7 @@ void map_keys_for(const struct relay_addr *addr, enum map_flavour flavour,
 }
 
 unsigned map_keys_most(const struct relay_addr *addr,
-			enum map_flavour flavour)
+		       enum map_flavour flavour)
 {
 	/* An upper bound is enough for sizing; the exact count needs the
 	 * text, and the sizing only needs to be close. */

@@ -11,7 +11,8 @@
 
 #include "addr.h"
 
-enum map_flavour { MAP_SENDMAIL, MAP_POSTFIX };
+enum map_flavour { MAP_SENDMAIL,
+		   MAP_POSTFIX };
 
 #define MAP_KEY_PREFIX_IPV6 "ipv6:"
 #define MAP_KEY_MAX (sizeof(MAP_KEY_PREFIX_IPV6) - 1 + RELAY_ADDR_TEXT_MAX)
@@ -30,6 +31,6 @@ void map_keys_for(const struct relay_addr *addr, enum map_flavour flavour,
 /* At most how many keys map_keys_for gives addr (an upper bound for
  * sizing), without formatting them. */
 unsigned map_keys_most(const struct relay_addr *addr,
-			enum map_flavour flavour);
+		       enum map_flavour flavour);
 
 #endif

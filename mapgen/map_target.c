@@ -85,7 +85,8 @@ static int inspect_old_map(const struct map_target *target, const char *base,
 	if (S_ISLNK(old->st_mode))
 		return map_fail(failure, RELAY_INSECURE,
 				"map %s is a symbolic link; refusing to replace "
-				"it (name the real file with -o)", target->path);
+				"it (name the real file with -o)",
+				target->path);
 	if (!S_ISREG(old->st_mode))
 		return map_fail(failure, RELAY_INSECURE,
 				"map %s is not a regular file; left untouched",
@@ -95,7 +96,8 @@ static int inspect_old_map(const struct map_target *target, const char *base,
 	if (dir_shared(target->dir_fd) && !relay_owner_trusted(old))
 		return map_fail(failure, RELAY_INSECURE,
 				"map %s belongs to uid %u in a directory others "
-				"can write; refusing to replace it", target->path,
+				"can write; refusing to replace it",
+				target->path,
 				(unsigned)old->st_uid);
 	*exists = true;
 	return 0;
@@ -127,7 +129,8 @@ static int give_attributes(struct map_target *target, const struct stat *old,
 	    fchown(target->temp_fd, old->st_uid, old->st_gid) != 0)
 		return map_fail(failure, RELAY_INSECURE,
 				"map %s: cannot give the new map the old one's "
-				"owner %u:%u: %m", target->path,
+				"owner %u:%u: %m",
+				target->path,
 				(unsigned)old->st_uid, (unsigned)old->st_gid);
 	/* The old mode, but never one that lets others write the map
 	 * (that would make them relays) and never a set-id bit. */
@@ -174,8 +177,7 @@ static bool temp_name_of(const char *name, const char *base)
 
 static void remove_if_stale(int dir_fd, const char *name)
 {
-	int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-				      O_NONBLOCK);
+	int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	struct stat by_fd, by_name;
 
 	if (fd < 0)
@@ -265,7 +267,8 @@ int map_target_commit(struct map_target *target, struct relay_error *failure)
 	else if (!still_ours(target))
 		rc = map_fail(failure, RELAY_INSECURE,
 			      "map %s: the new map %s was replaced by someone "
-			      "else; not installed", target->path,
+			      "else; not installed",
+			      target->path,
 			      target->temp_path);
 	else if (rename(target->temp_path, target->path) != 0)
 		rc = map_fail(failure, map_errno_status(errno),

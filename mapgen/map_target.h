@@ -15,8 +15,8 @@
 #define MAP_NEW_MODE 0640
 
 struct map_target {
-	char path[PATH_MAX];		/* MAP.db */
-	char temp_path[PATH_MAX];	/* empty when there is none */
+	char path[PATH_MAX];	  /* MAP.db */
+	char temp_path[PATH_MAX]; /* empty when there is none */
 	int dir_fd;
 	int temp_fd;
 };

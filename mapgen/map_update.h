@@ -42,7 +42,7 @@ struct map_change {
 	char key[MAP_KEY_MAX];
 	char value[RELAY_STAMP_TEXT_MAX];
 	uint8_t key_len;
-	uint8_t value_len;	/* 0: the key must be absent */
+	uint8_t value_len; /* 0: the key must be absent */
 };
 
 /* The map file as mapgen last left it, to tell its own writes from

@@ -8,7 +8,10 @@
 #include "store.h"
 #include "window.h"
 
-enum long_only { OPT_POSTFIX = 256, OPT_MAX_AGE, OPT_TEXT, OPT_WATCH,
+enum long_only { OPT_POSTFIX = 256,
+		 OPT_MAX_AGE,
+		 OPT_TEXT,
+		 OPT_WATCH,
 		 OPT_INTERVAL };
 
 static const struct option long_options[] = {

@@ -7,16 +7,16 @@
 
 #include "keys.h"
 
-#define MAPGEN_DEFAULT_INTERVAL_MS 1000	/* the safety net beside inotify */
+#define MAPGEN_DEFAULT_INTERVAL_MS 1000 /* the safety net beside inotify */
 #define MAPGEN_MIN_INTERVAL_MS 10
-#define MAPGEN_MAX_INTERVAL_MS 1000	/* a change shows within a second */
-#define MAPGEN_STORE_TIMEOUT_MS 5000	/* then "store busy" */
+#define MAPGEN_MAX_INTERVAL_MS 1000  /* a change shows within a second */
+#define MAPGEN_STORE_TIMEOUT_MS 5000 /* then "store busy" */
 
 struct mapgen_options {
 	const char *store_path;
-	const char *map;		/* -o MAP; NULL with --text */
+	const char *map; /* -o MAP; NULL with --text */
 	enum map_flavour flavour;
-	int64_t max_age;		/* seconds, or MAP_NO_MAX_AGE */
+	int64_t max_age; /* seconds, or MAP_NO_MAX_AGE */
 	bool text;
 	bool watch;
 	bool verbose;

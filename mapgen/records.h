@@ -11,12 +11,12 @@
 #include "window.h"
 
 struct map_record {
-	int64_t stamp;		/* the value, kept here for locality */
-	uint64_t prefix;	/* the key's first 8 bytes, big-endian: most
+	int64_t stamp;	     /* the value, kept here for locality */
+	uint64_t prefix;     /* the key's first 8 bytes, big-endian: most
 				 * comparisons end here, without a trip to
 				 * the arena */
-	uint32_t bucket;	/* for the insert order; 0 until set */
-	uint32_t key_offset;	/* into the arena */
+	uint32_t bucket;     /* for the insert order; 0 until set */
+	uint32_t key_offset; /* into the arena */
 	uint8_t key_len;
 };
 
@@ -25,7 +25,7 @@ struct map_records {
 	size_t count;
 	char *arena;
 	size_t arena_used;
-	size_t data_bytes;	/* keys and values, for sizing the table */
+	size_t data_bytes; /* keys and values, for sizing the table */
 };
 
 /* Returns false when memory runs out; records is then empty. */

@@ -14,7 +14,9 @@ void mapgen_signals_block(void);
  * caller's wait takes it next. */
 bool mapgen_stop_pending(void);
 
-enum mapgen_wake { WAKE_TIMEOUT, WAKE_STOP, WAKE_RELOAD };
+enum mapgen_wake { WAKE_TIMEOUT,
+		   WAKE_STOP,
+		   WAKE_RELOAD };
 
 /* Sleeps up to ms milliseconds or until a signal arrives; returns which.
  * The signal number of a stop is left in *signo. */

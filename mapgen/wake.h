@@ -6,7 +6,10 @@
 
 #include "store_wake.h"
 
-enum watch_wake { WATCH_TIMEOUT, WATCH_STORE, WATCH_STOP, WATCH_RELOAD };
+enum watch_wake { WATCH_TIMEOUT,
+		  WATCH_STORE,
+		  WATCH_STOP,
+		  WATCH_RELOAD };
 
 struct wake {
 	struct store_waker waker;

@@ -46,18 +46,18 @@ struct watch {
 	const struct mapgen_options *options;
 	const struct export_options *export_options;
 	struct relay_store *store;
-	dev_t dev;		/* the store file opened */
+	dev_t dev; /* the store file opened */
 	ino_t ino;
-	struct map_state map;	/* the map as we last left it */
-	bool map_ours;		/* made by a full export of ours */
+	struct map_state map; /* the map as we last left it */
+	bool map_ours;	      /* made by a full export of ours */
 	uint64_t exported_seqnum;
-	bool stale;		/* the map lags the store */
-	bool full_needed;	/* the next update must be a full export */
+	bool stale;	  /* the map lags the store */
+	bool full_needed; /* the next update must be a full export */
 	int64_t full_at;
-	int64_t touch_at;	/* move the map's mtime on then; 0: no need */
-	int64_t last_update_s;	/* the map's st_mtime after our last write */
-	int64_t budget_us;	/* CPU time the next updates may use */
-	uint64_t budget_at_ms;	/* when it was last refilled (monotonic) */
+	int64_t touch_at;      /* move the map's mtime on then; 0: no need */
+	int64_t last_update_s; /* the map's st_mtime after our last write */
+	int64_t budget_us;     /* CPU time the next updates may use */
+	uint64_t budget_at_ms; /* when it was last refilled (monotonic) */
 	int64_t retry_at;
 	struct store_diff diff;
 	bool diff_warned;
@@ -118,7 +118,7 @@ static void recovered(struct watch *w)
 {
 	if (w->failing)
 		msg_info("%s: exported again after failures",
-			  w->export_options->db_path);
+			 w->export_options->db_path);
 	w->failing = false;
 	w->last_error[0] = '\0';
 }
@@ -196,8 +196,8 @@ static void reset_diff(struct watch *w)
 	}
 	if (outcome != DIFF_OK && !w->diff_warned) {
 		msg_warn("%s: cannot compare the store file; "
-			  "every change is a full export",
-			  w->options->store_path);
+			 "every change is a full export",
+			 w->options->store_path);
 		w->diff_warned = true;
 	}
 }
@@ -226,14 +226,14 @@ static void full_export(struct watch *w)
 	recovered(w);
 	if (w->options->verbose)
 		msg_info("%s: %zu entries, %zu keys",
-			  w->export_options->db_path, result.entries, result.keys);
+			 w->export_options->db_path, result.entries, result.keys);
 }
 
 static void fall_back(struct watch *w, const char *why)
 {
 	if (w->options->verbose)
 		msg_warn("%s: %s; exporting in full",
-			  w->export_options->db_path, why);
+			 w->export_options->db_path, why);
 	full_export(w);
 }
 
@@ -242,10 +242,10 @@ static void fall_back(struct watch *w, const char *why)
  * the comparison. */
 struct batch {
 	struct diff_candidates candidates;
-	size_t from_diff;	/* the first from_diff came from the file */
+	size_t from_diff; /* the first from_diff came from the file */
 	struct map_change *changes;
 	size_t count;
-	struct aging_item *present;	/* candidates still in the map */
+	struct aging_item *present; /* candidates still in the map */
 	size_t present_count;
 };
 
@@ -406,7 +406,7 @@ static bool incremental(struct watch *w)
 		recovered(w);
 		if (w->options->verbose && b.count > 0)
 			msg_info("%s: %zu keys checked in place",
-				  w->export_options->db_path, b.count);
+				 w->export_options->db_path, b.count);
 	}
 	batch_free(&b);
 	if (rc == MAP_UPDATE_REBUILD)
@@ -522,8 +522,11 @@ int mapgen_watch(const struct mapgen_options *options,
 		 const struct export_options *export_options)
 {
 	struct watch w = {
-		.options = options, .export_options = export_options,
-		.stale = true, .full_needed = true, .budget_us = BUDGET_MAX_US,
+		.options = options,
+		.export_options = export_options,
+		.stale = true,
+		.full_needed = true,
+		.budget_us = BUDGET_MAX_US,
 	};
 	struct wake wake;
 	int signo = 0;
@@ -542,7 +545,7 @@ int mapgen_watch(const struct mapgen_options *options,
 			wake_close(&wake);
 			if (options->verbose)
 				msg_info("stopped by signal %d",
-					  signo);
+					 signo);
 			return 0;
 		case WATCH_RELOAD:
 			w.stale = w.full_needed = true;

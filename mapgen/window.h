@@ -12,7 +12,7 @@
 
 struct map_window {
 	int64_t now;
-	int64_t max_age;	/* seconds, or MAP_NO_MAX_AGE */
+	int64_t max_age; /* seconds, or MAP_NO_MAX_AGE */
 };
 
 bool map_window_holds(const struct map_window *window, int64_t stamp);

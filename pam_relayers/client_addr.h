@@ -9,9 +9,9 @@
 #include "addr.h"
 
 enum client_addr_result {
-	CLIENT_ADDR_FOUND,	/* out holds the client */
-	CLIENT_ADDR_ABSENT,	/* no PAM_RHOST and no usable socket */
-	CLIENT_ADDR_NOT_IP,	/* PAM_RHOST is a name or junk */
+	CLIENT_ADDR_FOUND,  /* out holds the client */
+	CLIENT_ADDR_ABSENT, /* no PAM_RHOST and no usable socket */
+	CLIENT_ADDR_NOT_IP, /* PAM_RHOST is a name or junk */
 };
 
 /* rhost may be NULL.  A name is never resolved. */

@@ -53,7 +53,8 @@ static void parse_exclude(const char *list, struct module_options *out,
 
 		snprintf(problem, sizeof(problem),
 			 "exclude list refused (%s); recording nothing until "
-			 "it is fixed", err);
+			 "it is fixed",
+			 err);
 		complain(context, problem);
 	}
 }

@@ -12,17 +12,17 @@
 /* The guard's defaults: see pam_relayers(8) for why these. */
 #define RELAY_MAX_ADDRS_DEFAULT 20
 #define RELAY_MAX_ADDRS_MINUTES_DEFAULT 60
-#define RELAY_MAX_ADDRS_MINUTES_MAX 10080	/* a week */
+#define RELAY_MAX_ADDRS_MINUTES_MAX 10080 /* a week */
 
 struct module_options {
 	const char *store_path;		/* db=PATH; points into argv */
-	struct relay_cidr_list exclude;	/* exclude=CIDR[,CIDR...] */
+	struct relay_cidr_list exclude; /* exclude=CIDR[,CIDR...] */
 	bool exclude_valid;		/* false: a bad list records nothing */
 	unsigned timeout_ms;		/* timeout=MS */
 	bool debug;
-	bool peer_from_stdin;		/* stdin_peer: for inetd servers */
-	unsigned max_addrs;		/* max_addrs=N; 0: no guard */
-	unsigned max_addrs_minutes;	/* max_addrs_minutes=M */
+	bool peer_from_stdin;	    /* stdin_peer: for inetd servers */
+	unsigned max_addrs;	    /* max_addrs=N; 0: no guard */
+	unsigned max_addrs_minutes; /* max_addrs_minutes=M */
 };
 
 /* Called once for each argument that is malformed or unknown. */

@@ -110,8 +110,7 @@ enum follow_outcome follow_changes(struct follower *f,
 		f->diff_ok = false;
 		goto done;
 	}
-	outcome = read_states(f, &cands, *changes, count, err) ? FOLLOW_OK :
-								 FOLLOW_FAILED;
+	outcome = read_states(f, &cands, *changes, count, err) ? FOLLOW_OK : FOLLOW_FAILED;
 	if (outcome == FOLLOW_FAILED)
 		f->diff_ok = false;
 done:

@@ -24,7 +24,7 @@ struct follower {
 	dev_t dev;
 	ino_t ino;
 	struct store_diff diff;
-	bool diff_ok;		/* the copy is a base to compare with */
+	bool diff_ok; /* the copy is a base to compare with */
 };
 
 /* Opens the store read-only, noting its inode.  False with err. */
@@ -41,7 +41,9 @@ bool follow_replaced(const struct follower *f);
 bool follow_snapshot(struct follower *f, struct relay_snapshot *out,
 		     uint64_t *seqnum, struct relay_error *err);
 
-enum follow_outcome { FOLLOW_OK, FOLLOW_FULL, FOLLOW_FAILED };
+enum follow_outcome { FOLLOW_OK,
+		      FOLLOW_FULL,
+		      FOLLOW_FAILED };
 
 /* What changed since the base, each entry's state now, in *changes
  * (malloc'd, *count of them), and the sequence number they reflect.

@@ -37,7 +37,7 @@ struct shipper {
 	uint64_t shipped_seqnum;
 	time_t full_at;
 	unsigned backoff_ms;
-	uint64_t retry_at_ms;	/* no new connect before then */
+	uint64_t retry_at_ms; /* no new connect before then */
 	char last_fault[512];
 };
 
@@ -55,9 +55,8 @@ static void fault(struct shipper *s, const char *text)
 	if (strcmp(text, s->last_fault) != 0)
 		msg_info("%s; retrying", text);
 	snprintf(s->last_fault, sizeof(s->last_fault), "%s", text);
-	s->backoff_ms = s->backoff_ms == 0 ? BACKOFF_FIRST_MS :
-			s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
-			s->backoff_ms * 2;
+	s->backoff_ms = s->backoff_ms == 0 ? BACKOFF_FIRST_MS : s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+												   : s->backoff_ms * 2;
 	s->retry_at_ms = mono_ms() + s->backoff_ms;
 }
 
@@ -138,7 +137,7 @@ static void full_sync(struct shipper *s)
 	recovered(s, "in sync again");
 	if (s->opt->verbose)
 		msg_info("full sync: %zu entries set, %zu fields deleted",
-		    snap.count, deleted);
+			 snap.count, deleted);
 	relay_snapshot_free(&snap);
 }
 
@@ -256,8 +255,8 @@ int main(int argc, char **argv)
 	for (;;) {
 		step(&s);
 		uint64_t now = mono_ms();
-		unsigned ms = s.retry_at_ms > now ? (unsigned)(s.retry_at_ms - now) :
-			      s.full_needed ? BACKOFF_FIRST_MS : IDLE_MS;
+		unsigned ms = s.retry_at_ms > now ? (unsigned)(s.retry_at_ms - now) : s.full_needed ? BACKOFF_FIRST_MS
+												    : IDLE_MS;
 
 		if (store_waker_wait(&waker, ms) == STORE_WAKE_SIGNAL &&
 		    !take_signal(&s, sfd))

@@ -9,8 +9,14 @@
 #include "stamp.h"
 #include "store.h"
 
-enum long_only { OPT_REDIS = 256, OPT_SENTINEL, OPT_MASTER, OPT_PASSWORD,
-		 OPT_PREFIX, OPT_HOST, OPT_MAX_AGE, OPT_TIMEOUT,
+enum long_only { OPT_REDIS = 256,
+		 OPT_SENTINEL,
+		 OPT_MASTER,
+		 OPT_PASSWORD,
+		 OPT_PREFIX,
+		 OPT_HOST,
+		 OPT_MAX_AGE,
+		 OPT_TIMEOUT,
 		 OPT_SENTINEL_PASSWORD };
 
 static const struct option long_options[] = {
@@ -89,7 +95,8 @@ static int check(struct shipper_options *out)
 	if (out->target.sentinels == NULL &&
 	    out->target.sentinel_password_file != NULL)
 		return usage_error("--redis-sentinel-password-file needs "
-				   "--redis-sentinel", NULL);
+				   "--redis-sentinel",
+				   NULL);
 	if (out->host[0] == '\0' &&
 	    (gethostname(out->host, sizeof(out->host)) != 0 ||
 	     !plain_name(out->host, sizeof(out->host), false)))

@@ -16,7 +16,7 @@ struct shipper_options {
 	struct redis_target target;
 	const char *prefix;
 	char host[SHIPPER_HOST_MAX];
-	int64_t max_age;		/* seconds, or -1: keys never expire */
+	int64_t max_age; /* seconds, or -1: keys never expire */
 	bool verbose;
 };
 

@@ -67,7 +67,7 @@ static bool read_answers(struct shipper_link *link, size_t n, char *why,
 		}
 		freeReplyObject(r);
 		if (r == NULL)
-			return false;	/* the connection is gone */
+			return false; /* the connection is gone */
 	}
 	return ok;
 }
@@ -156,8 +156,7 @@ static bool prune_absent(struct shipper_link *link, const struct relay_snapshot 
 
 	snprintf(pattern, sizeof(pattern), "%s*", link->prefix);
 	do {
-		redisReply *r = redisCommand(link->c, "SCAN %s MATCH %s COUNT "
-					     SCAN_COUNT, cursor, pattern);
+		redisReply *r = redisCommand(link->c, "SCAN %s MATCH %s COUNT " SCAN_COUNT, cursor, pattern);
 		const char *fault = redis_reply_fault(link->c, r, REDIS_REPLY_ARRAY);
 		bool ok;
 

@@ -14,15 +14,15 @@
 
 struct ship_change {
 	struct relay_addr addr;
-	bool present;		/* false: this host no longer holds it */
+	bool present; /* false: this host no longer holds it */
 	int64_t stamp;
 };
 
 struct shipper_link {
-	redisContext *c;	/* NULL while down */
+	redisContext *c; /* NULL while down */
 	const char *prefix;
 	const char *host;
-	int64_t max_age;	/* seconds, or -1 */
+	int64_t max_age; /* seconds, or -1 */
 };
 
 /* Sends every change and reads every answer; false with why filled in

@@ -13,16 +13,18 @@
  * client whose replies fill this is not read until it takes them. */
 #define CONNECTION_OUT_MAX (4 * SOCKETMAP_REPLY_MAX)
 
-enum deadline_list { LIST_NONE, LIST_IDLE, LIST_BUSY };
+enum deadline_list { LIST_NONE,
+		     LIST_IDLE,
+		     LIST_BUSY };
 
 struct connection {
-	int kind;			/* EVENT_CONNECTION: see server.c */
+	int kind; /* EVENT_CONNECTION: see server.c */
 	int fd;
-	struct connection *prev, *next;	/* in list */
+	struct connection *prev, *next; /* in list */
 	enum deadline_list list;
 	uint64_t deadline_ms;
-	uint32_t events;		/* what epoll watches for */
-	bool closing;			/* send what is queued, then close */
+	uint32_t events; /* what epoll watches for */
+	bool closing;	 /* send what is queued, then close */
 	size_t in_len, out_len, out_sent;
 	char in[SOCKETMAP_REQUEST_MAX];
 	char out[CONNECTION_OUT_MAX];

@@ -68,7 +68,7 @@ int listeners_from_systemd(struct listener_set *set, char *why, size_t whylen)
 		return 0;
 	pid = strtol(pid_text, &end, 10);
 	if (*pid_text == '\0' || *end != '\0' || pid != (long)getpid())
-		return 0;	/* meant for another process */
+		return 0; /* meant for another process */
 	n = strtol(fds_text, &end, 10);
 	/* Children must not take these for their own. */
 	unsetenv("LISTEN_PID");
@@ -84,7 +84,8 @@ int listeners_from_systemd(struct listener_set *set, char *why, size_t whylen)
 
 		if (!is_stream_listener(fd) || !make_nonblocking(fd)) {
 			snprintf(why, whylen, "descriptor %d from systemd is not "
-				 "a listening stream socket", fd);
+					      "a listening stream socket",
+				 fd);
 			return -1;
 		}
 		snprintf(name, sizeof(name), "systemd socket %d", fd);
@@ -128,7 +129,7 @@ static bool safe_directory(const char *path, const struct socket_owner *owner,
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
 		snprintf(why, whylen, "%s is writable by group or others (mode "
-			 "%03o): a socket there is not safe, and sendmail refuses it",
+				      "%03o): a socket there is not safe, and sendmail refuses it",
 			 dir, (unsigned)(st.st_mode & 07777));
 		return false;
 	}
@@ -147,7 +148,8 @@ static bool clear_stale(const struct sockaddr_un *sun, char *why, size_t whylen)
 		       (snprintf(why, whylen, "%s: %m", sun->sun_path), false);
 	if (!S_ISSOCK(st.st_mode)) {
 		snprintf(why, whylen, "%s exists and is not a socket; "
-			 "refusing to replace it", sun->sun_path);
+				      "refusing to replace it",
+			 sun->sun_path);
 		return false;
 	}
 	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -294,7 +296,8 @@ void listeners_close(struct listener_set *set)
 		if (l->created_path != NULL && unlink(l->created_path) != 0 &&
 		    errno != ENOENT)
 			rd_log(LOG_WARNING, "cannot remove %s: %m (the next start "
-			       "removes it as stale)", l->created_path);
+					    "removes it as stale)",
+			       l->created_path);
 		free(l->created_path);
 		free(l->name);
 	}

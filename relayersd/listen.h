@@ -13,8 +13,8 @@
 
 struct listener {
 	int fd;
-	char *created_path;	/* a unix socket this process made, or NULL */
-	char *name;		/* for log lines */
+	char *created_path; /* a unix socket this process made, or NULL */
+	char *name;	    /* for log lines */
 };
 
 struct listener_set {
@@ -27,7 +27,7 @@ struct listener_set {
 struct socket_owner {
 	uid_t uid;
 	gid_t gid;
-	gid_t group;		/* the socket's group */
+	gid_t group; /* the socket's group */
 	mode_t mode;
 };
 

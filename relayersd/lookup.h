@@ -11,7 +11,7 @@
 #include "store_view.h"
 
 struct lookup_policy {
-	int64_t max_age;	/* seconds; negative: no window */
+	int64_t max_age; /* seconds; negative: no window */
 };
 
 /* Writes the reply to req into out (room bytes); returns its length,

@@ -82,7 +82,8 @@ static int open_listeners(const struct relayersd_options *opt,
 	if (handed > 0) {
 		if (opt->listen_given)
 			rd_log(LOG_NOTICE, "serving the %d sockets systemd passed; "
-			       "--listen ignored", handed);
+					   "--listen ignored",
+			       handed);
 		return EX_OK;
 	}
 	if (opt->socket_group != NULL &&

@@ -8,9 +8,19 @@
 #include "stamp.h"
 #include "store.h"
 
-enum long_only { OPT_MAX_AGE = 256, OPT_LISTEN, OPT_USER, OPT_MAX_CONN,
-		 OPT_IDLE, OPT_REQUEST, OPT_MODE, OPT_GROUP, OPT_REDIS,
-		 OPT_SENTINEL, OPT_MASTER, OPT_PASSWORD, OPT_PREFIX,
+enum long_only { OPT_MAX_AGE = 256,
+		 OPT_LISTEN,
+		 OPT_USER,
+		 OPT_MAX_CONN,
+		 OPT_IDLE,
+		 OPT_REQUEST,
+		 OPT_MODE,
+		 OPT_GROUP,
+		 OPT_REDIS,
+		 OPT_SENTINEL,
+		 OPT_MASTER,
+		 OPT_PASSWORD,
+		 OPT_PREFIX,
 		 OPT_SENTINEL_PASSWORD };
 
 static const struct option long_options[] = {
@@ -114,7 +124,8 @@ static int take_option(int opt, const char *arg, void *context)
 	case OPT_LISTEN:
 		if (!listen_form_ok(arg))
 			return usage_error("--listen takes unix:/PATH or "
-					   "inet:HOST:PORT, not", arg);
+					   "inet:HOST:PORT, not",
+					   arg);
 		if (out->listen_count == RELAYERSD_LISTEN_MAX)
 			return usage_error("too many --listen addresses", NULL);
 		out->listen[out->listen_count++] = arg;
@@ -192,11 +203,13 @@ int relayersd_parse_options(int argc, char **argv, struct relayersd_options *out
 	if (out->redis == NULL && out->redis_sentinels == NULL &&
 	    (out->redis_password_file != NULL || out->redis_prefix != NULL))
 		return usage_error("--redis-password-file and --redis-prefix need "
-				   "--redis or --redis-sentinel", NULL);
+				   "--redis or --redis-sentinel",
+				   NULL);
 	if (out->redis_sentinels == NULL &&
 	    out->redis_sentinel_password_file != NULL)
 		return usage_error("--redis-sentinel-password-file needs "
-				   "--redis-sentinel", NULL);
+				   "--redis-sentinel",
+				   NULL);
 	if (out->listen_count == 0)
 		out->listen[out->listen_count++] = RELAYERSD_DEFAULT_LISTEN;
 	return -1;

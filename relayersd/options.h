@@ -22,20 +22,20 @@
 
 struct relayersd_options {
 	const char *store_path;
-	int64_t max_age;		/* seconds, or -1 for no window */
+	int64_t max_age; /* seconds, or -1 for no window */
 	const char *listen[RELAYERSD_LISTEN_MAX];
 	int listen_count;
-	bool listen_given;		/* --listen on the command line */
-	const char *user;		/* NULL: keep the starting user */
-	const char *socket_group;	/* NULL: the serving user's group */
+	bool listen_given;	  /* --listen on the command line */
+	const char *user;	  /* NULL: keep the starting user */
+	const char *socket_group; /* NULL: the serving user's group */
 	mode_t socket_mode;
 	unsigned max_connections;
-	unsigned idle_timeout;		/* seconds; 0: never */
-	unsigned request_timeout;	/* seconds */
+	unsigned idle_timeout;	  /* seconds; 0: never */
+	unsigned request_timeout; /* seconds */
 	bool verbose;
 	/* Lookups from Redis (redis_view.h) instead of the store. */
-	const char *redis;		/* HOST:PORT */
-	const char *redis_sentinels;	/* HOST:PORT[,HOST:PORT...] */
+	const char *redis;	     /* HOST:PORT */
+	const char *redis_sentinels; /* HOST:PORT[,HOST:PORT...] */
 	const char *redis_master;
 	const char *redis_password_file;
 	const char *redis_sentinel_password_file;

@@ -26,7 +26,7 @@ int run_as_lookup(const char *user, struct run_as *out, char *why,
 	}
 	if (pw->pw_uid == 0) {
 		snprintf(why, whylen, "--user names root; name an unprivileged "
-			 "user that can read the store");
+				      "user that can read the store");
 		return EX_NOUSER;
 	}
 	if (geteuid() != 0 && pw->pw_uid != geteuid()) {

@@ -7,7 +7,7 @@
 #include <sys/types.h>
 
 struct run_as {
-	const char *name;	/* NULL: stay who we are */
+	const char *name; /* NULL: stay who we are */
 	uid_t uid;
 	gid_t gid;
 };

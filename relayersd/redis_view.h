@@ -29,7 +29,7 @@ struct redis_view {
 	struct redis_credentials sentinel_cred;
 	const char *prefix;
 	redisContext *c;
-	uint64_t retry_ms;		/* no attempt before then */
+	uint64_t retry_ms; /* no attempt before then */
 	struct rd_fault log;
 };
 

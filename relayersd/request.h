@@ -25,15 +25,15 @@
 #define SOCKETMAP_REPLY_MAX 256
 
 enum socketmap_parse {
-	SOCKETMAP_INCOMPLETE,	/* a prefix of a valid request: read on */
-	SOCKETMAP_COMPLETE,	/* one request; *consumed bytes used */
-	SOCKETMAP_MALFORMED,	/* never a request: answer PERM, close */
+	SOCKETMAP_INCOMPLETE, /* a prefix of a valid request: read on */
+	SOCKETMAP_COMPLETE,   /* one request; *consumed bytes used */
+	SOCKETMAP_MALFORMED,  /* never a request: answer PERM, close */
 };
 
 struct socketmap_request {
-	const char *name;	/* the map's name, as the MTA sent it */
-	size_t name_len;	/* at least 1 */
-	const char *key;	/* what follows the first space; may be empty */
+	const char *name; /* the map's name, as the MTA sent it */
+	size_t name_len;  /* at least 1 */
+	const char *key;  /* what follows the first space; may be empty */
 	size_t key_len;
 };
 

@@ -18,7 +18,9 @@
 #include "stop_signals.h"
 
 /* What an epoll event's pointer points at: each starts with its kind. */
-enum { EVENT_LISTENER = 1, EVENT_CONNECTION, EVENT_SIGNAL };
+enum { EVENT_LISTENER = 1,
+       EVENT_CONNECTION,
+       EVENT_SIGNAL };
 
 struct listen_slot {
 	int kind;
@@ -73,7 +75,7 @@ static void conn_close(struct server *s, struct connection *c)
 {
 	if (c->list != LIST_NONE)
 		deadline_remove(queue_of(s, c->list), c);
-	close(c->fd);	/* leaves the epoll set with it */
+	close(c->fd); /* leaves the epoll set with it */
 	free(c);
 	s->connections--;
 }
@@ -120,7 +122,8 @@ static void note_malformed(struct server *s, const char *problem, uint64_t now)
 	if (s->malformed_logged_ms != 0 && now - s->malformed_logged_ms < 1000)
 		return;
 	rd_log(LOG_WARNING, "malformed request (%s): answered PERM and closed; "
-	       "%llu so far", problem, (unsigned long long)s->malformed);
+			    "%llu so far",
+	       problem, (unsigned long long)s->malformed);
 	s->malformed_logged_ms = now;
 }
 
@@ -176,7 +179,7 @@ static bool flush_output(struct server *s, struct connection *c)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return true;
-		conn_close(s, c);	/* vanished mid-reply */
+		conn_close(s, c); /* vanished mid-reply */
 		return false;
 	}
 	c->out_len = c->out_sent = 0;
@@ -235,7 +238,7 @@ static void conn_event(struct server *s, struct connection *c, uint32_t events,
 		return;
 	}
 	now_list = (c->in_len > 0 || has_output(c) || c->closing) ? LIST_BUSY
-								   : LIST_IDLE;
+								  : LIST_IDLE;
 	/* A timer restarts on progress or on a change of state, not on
 	 * each byte: a request dripped slowly still has to end in time. */
 	if (answered || now_list != was)
@@ -252,7 +255,7 @@ static void note_refused(struct server *s, uint64_t now)
 	if (s->refusal_logged_ms != 0 && now - s->refusal_logged_ms < REFUSAL_LOG_MS)
 		return;
 	rd_log(LOG_WARNING, "connection cap of %u reached: new connections are "
-	       "closed at once (%llu so far; see --max-connections)",
+			    "closed at once (%llu so far; see --max-connections)",
 	       s->config->max_connections, (unsigned long long)s->refused);
 	s->refusal_logged_ms = now;
 }
@@ -446,8 +449,7 @@ int server_run(const struct server_config *config, struct listener_set *set,
 			if (kind == EVENT_CONNECTION)
 				conn_event(&s, events[i].data.ptr, events[i].events, now);
 			else if (kind == EVENT_LISTENER)
-				accept_connections(&s, ((struct listen_slot *)
-							events[i].data.ptr)->fd, now);
+				accept_connections(&s, ((struct listen_slot *)events[i].data.ptr)->fd, now);
 			else
 				take_signal(&s, now);
 		}

@@ -17,7 +17,7 @@
 
 struct server_config {
 	unsigned max_connections;
-	unsigned idle_timeout_ms;	/* 0: never */
+	unsigned idle_timeout_ms; /* 0: never */
 	unsigned request_timeout_ms;
 	struct lookup_policy policy;
 };

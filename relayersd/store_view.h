@@ -29,12 +29,12 @@
 struct store_view {
 	const char *path;
 	struct relay_store *store;
-	struct stat opened;		/* the file the handle reads */
-	uint64_t checked_ms;		/* last look at the path */
-	bool tried;			/* checked_ms holds a real time */
-	enum relay_status fault;	/* why there is no handle */
+	struct stat opened;	 /* the file the handle reads */
+	uint64_t checked_ms;	 /* last look at the path */
+	bool tried;		 /* checked_ms holds a real time */
+	enum relay_status fault; /* why there is no handle */
 	struct rd_fault log;
-	struct redis_view *redis;	/* set: lookups go to Redis, no store */
+	struct redis_view *redis; /* set: lookups go to Redis, no store */
 };
 
 void store_view_init(struct store_view *view, const char *path);

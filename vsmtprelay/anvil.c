@@ -22,7 +22,7 @@
 #define ANVIL_REQUEST "VERSION\tanvil\t1\t0\nCONNECT-DUMP\n"
 #define READ_CHUNK 65536
 #define CLOSED_AT_ONCE "closed the connection without an answer (not " \
-	"Dovecot 2.3's anvil protocol?); nothing was changed"
+		       "Dovecot 2.3's anvil protocol?); nothing was changed"
 
 static enum anvil_status fail(struct anvil_error *err, enum anvil_status status,
 			      const char *path, const char *format, ...)
@@ -181,10 +181,7 @@ static enum anvil_status send_request(int fd, long long deadline,
 			continue;
 		}
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return errno == EPIPE || errno == ECONNRESET ?
-				fail(err, ANVIL_PROTOCOL, path, CLOSED_AT_ONCE) :
-				fail(err, ANVIL_FAILED, path,
-				     "sending the request: %m");
+			return errno == EPIPE || errno == ECONNRESET ? fail(err, ANVIL_PROTOCOL, path, CLOSED_AT_ONCE) : fail(err, ANVIL_FAILED, path, "sending the request: %m");
 		status = wait_for(fd, POLLOUT, deadline, path, timeout_ms, err);
 		if (status != ANVIL_OK)
 			return status;
@@ -244,16 +241,16 @@ static enum anvil_status read_some(int fd, struct reading *r, const char *path,
 		if (!*done && r->len > ANVIL_ANSWER_MAX)
 			return fail(err, ANVIL_PROTOCOL, path,
 				    "answer longer than %u bytes; nothing was "
-				    "changed", ANVIL_ANSWER_MAX);
+				    "changed",
+				    ANVIL_ANSWER_MAX);
 		return ANVIL_OK;
 	}
 	/* anvil closes a client that speaks another protocol version, and
 	 * a close with our request unread arrives as a reset. */
 	if (n == 0 || errno == ECONNRESET)
 		return fail(err, ANVIL_PROTOCOL, path,
-			    r->len == 0 ? CLOSED_AT_ONCE :
-			    "closed the connection in the middle of its answer "
-			    "(Dovecot stopping?); nothing was changed");
+			    r->len == 0 ? CLOSED_AT_ONCE : "closed the connection in the middle of its answer "
+							   "(Dovecot stopping?); nothing was changed");
 	if (errno == EAGAIN || errno == EINTR)
 		return ANVIL_OK;
 	return fail(err, ANVIL_FAILED, path, "reading: %m");

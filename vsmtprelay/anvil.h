@@ -38,14 +38,14 @@
 
 enum anvil_status {
 	ANVIL_OK = 0,
-	ANVIL_ABSENT,		/* no socket, or nobody listening: Dovecot down */
-	ANVIL_INSECURE,		/* not a socket, or others may write to it */
-	ANVIL_DENIED,		/* we may not connect (not root) */
-	ANVIL_TIMEOUT,		/* no whole answer in time */
-	ANVIL_PROTOCOL,		/* an answer that is not anvil's */
-	ANVIL_USAGE,		/* a path that cannot name a socket */
+	ANVIL_ABSENT,	/* no socket, or nobody listening: Dovecot down */
+	ANVIL_INSECURE, /* not a socket, or others may write to it */
+	ANVIL_DENIED,	/* we may not connect (not root) */
+	ANVIL_TIMEOUT,	/* no whole answer in time */
+	ANVIL_PROTOCOL, /* an answer that is not anvil's */
+	ANVIL_USAGE,	/* a path that cannot name a socket */
 	ANVIL_NOMEM,
-	ANVIL_FAILED,		/* any other system error */
+	ANVIL_FAILED, /* any other system error */
 };
 
 struct anvil_error {
@@ -55,20 +55,20 @@ struct anvil_error {
 
 /* One session process that anvil lists with a client address. */
 struct anvil_session {
-	const char *service;	/* "imap" or "pop3" */
-	const char *user;	/* unescaped; may hold any byte but NUL */
+	const char *service; /* "imap" or "pop3" */
+	const char *user;    /* unescaped; may hold any byte but NUL */
 	struct relay_addr addr;
 	unsigned long pid;
-	unsigned long count;	/* connections of that process */
+	unsigned long count; /* connections of that process */
 };
 
 struct anvil_sessions {
 	struct anvil_session *item;
 	size_t count;
-	size_t lines;		/* every line anvil sent */
-	size_t without_addr;	/* imap/pop3 lines with no client address */
-	size_t other_service;	/* lines of services that are no login */
-	char *answer;		/* owns the text the sessions point into */
+	size_t lines;	      /* every line anvil sent */
+	size_t without_addr;  /* imap/pop3 lines with no client address */
+	size_t other_service; /* lines of services that are no login */
+	char *answer;	      /* owns the text the sessions point into */
 };
 
 /* Checks that path is a socket owned by root or the caller that no one

@@ -20,7 +20,8 @@ static enum anvil_status refuse(struct anvil_error *err, size_t line_no,
 	err->status = ANVIL_PROTOCOL;
 	snprintf(err->text, sizeof(err->text),
 		 "anvil's answer is malformed at line %zu (%s): \"%s\"; "
-		 "nothing was changed", line_no, why,
+		 "nothing was changed",
+		 line_no, why,
 		 relay_escape(line, len, shown));
 	return ANVIL_PROTOCOL;
 }
@@ -100,7 +101,7 @@ static bool grow(struct anvil_sessions *out, size_t *cap)
 }
 
 struct line_ctx {
-	char *text;		/* the line, NUL-terminated in place */
+	char *text; /* the line, NUL-terminated in place */
 	size_t len;
 	size_t no;
 	/* The line as received, cut where relay_escape() cuts, for errors;
@@ -125,13 +126,13 @@ static enum anvil_status parse_ident(struct line_ctx *l, char *ident,
 	*slash = '\0';
 	s->service = ident;
 	if (strcmp(ident, "imap") != 0 && strcmp(ident, "pop3") != 0) {
-		out->other_service++;	/* lmtp: a delivery, not a login */
+		out->other_service++; /* lmtp: a delivery, not a login */
 		return ANVIL_OK;
 	}
 	ip = slash + 1;
 	user = memchr(ip, '/', len - (size_t)(ip - ident));
 	if (user == NULL || user == ip) {
-		out->without_addr++;	/* a session with no client address */
+		out->without_addr++; /* a session with no client address */
 		return ANVIL_OK;
 	}
 	if (!relay_addr_parse_n(ip, (size_t)(user - ip), &s->addr))
@@ -210,9 +211,7 @@ enum anvil_status anvil_parse_answer(char *text, size_t len,
 			break;
 		*nl = '\0';
 		out->lines++;
-		status = l.len > ANVIL_LINE_MAX ?
-			refuse(err, l.no, l.copy, l.copy_len, "line too long") :
-			parse_line(&l, out, &cap, err);
+		status = l.len > ANVIL_LINE_MAX ? refuse(err, l.no, l.copy, l.copy_len, "line too long") : parse_line(&l, out, &cap, err);
 		if (status != ANVIL_OK) {
 			anvil_sessions_free(out);
 			return status;

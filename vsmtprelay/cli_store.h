@@ -7,7 +7,9 @@
 
 #include "store.h"
 
-enum cli_access { CLI_READ, CLI_WRITE, CLI_CREATE };
+enum cli_access { CLI_READ,
+		  CLI_WRITE,
+		  CLI_CREATE };
 
 /* NULL on failure, with the message printed and *exit_code set. */
 struct relay_store *cli_store_open(const char *path, enum cli_access access,

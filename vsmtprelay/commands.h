@@ -5,7 +5,7 @@
 
 #include <sysexits.h>
 
-#define EXIT_USAGE EX_USAGE	/* bad command line */
+#define EXIT_USAGE EX_USAGE /* bad command line */
 
 /* How long a command waits for a busy store before saying so. */
 #define CLI_TIMEOUT_MS 5000

@@ -95,7 +95,7 @@ int cmd_delete(const char *path, int argc, char **argv)
 
 struct expiry {
 	int64_t now;
-	int64_t max_age;	/* seconds; -1: every old entry */
+	int64_t max_age; /* seconds; -1: every old entry */
 };
 
 static bool keep_unexpired(const struct relay_addr *addr, int64_t stamp,
@@ -125,7 +125,7 @@ int cmd_expire(const char *path, int argc, char **argv)
 	if (store == NULL)
 		return code;
 	if (relay_store_prune(store, keep_unexpired, &e, &removed, &err) !=
-	    RELAY_OK ||
+		    RELAY_OK ||
 	    relay_store_prune_bookkeeping(store, e.now, e.max_age, &removed,
 					  &err) != RELAY_OK ||
 	    relay_store_compact(store, &err) != RELAY_OK)

@@ -14,7 +14,7 @@
 struct command {
 	const char *name;
 	int min_args;
-	int max_args;	/* -1: no limit */
+	int max_args; /* -1: no limit */
 	int (*run)(const char *store, int argc, char **argv);
 };
 

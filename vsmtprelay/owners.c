@@ -59,7 +59,8 @@ static int who_each(struct relay_store *store, int argc, char **argv)
 		}
 	}
 	code = finish_output();
-	return code != 0 ? code : any_absent ? 1 : 0;
+	return code != 0 ? code : any_absent ? 1
+					     : 0;
 }
 
 int cmd_who(const char *path, int argc, char **argv)

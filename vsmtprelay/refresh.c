@@ -33,7 +33,9 @@ struct client {
 	struct relay_addr addr;
 	const struct anvil_session *session;
 	size_t sessions;
-	enum { CLIENT_ADDED, CLIENT_REFRESHED, CLIENT_PINNED } outcome;
+	enum { CLIENT_ADDED,
+	       CLIENT_REFRESHED,
+	       CLIENT_PINNED } outcome;
 	int64_t old_stamp;
 };
 
@@ -45,7 +47,7 @@ static int refresh_usage(const char *problem, const char *arg)
 		  arg ? " \"" : "", arg ? relay_escape_str(arg, shown) : "",
 		  arg ? "\"" : "");
 	fprintf(stderr, "usage: vsmtprelay [-f store] refresh "
-		"[--exclude CIDR[,CIDR...]] [--anvil PATH] [-v]\n");
+			"[--exclude CIDR[,CIDR...]] [--anvil PATH] [-v]\n");
 	return EXIT_USAGE;
 }
 

@@ -38,7 +38,7 @@ static void print_salvage(const char *path,
 	printf("%s: read in %.0f ms, new store written in %.0f ms, writers held "
 	       "off for %.1f ms%s\n",
 	       path, r->read_ms, r->build_ms, r->held_ms,
-	       !r->reread      ? ""
+	       !r->reread     ? ""
 	       : r->rescanned ? " (they wrote meanwhile: read again, all of it)"
 			      : " (they wrote meanwhile: their changes taken over)");
 }
@@ -74,7 +74,7 @@ int check_repair(const char *path)
 	if (!relay_status_is_bad_data(status))
 		return cli_store_error(&err);
 	msg_info("%s; salvaging every intact record",
-		  without_untouched(err.text));
+		 without_untouched(err.text));
 	if (relay_store_salvage(path, &options, &report, &err) != RELAY_OK)
 		return cli_store_error(&err);
 	print_salvage(path, &report);

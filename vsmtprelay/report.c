@@ -67,9 +67,9 @@ static int print_selection(const char *path, const struct selection *sel)
 	relay_store_close(store);
 	if (snap.skipped > 0)
 		msg_warn("%s: skipped %llu records that are "
-			  "not relay entries",
-			  path,
-			  (unsigned long long)snap.skipped);
+			 "not relay entries",
+			 path,
+			 (unsigned long long)snap.skipped);
 	code = print_entries(&snap, sel);
 	relay_snapshot_free(&snap);
 	return code;

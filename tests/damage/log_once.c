@@ -23,8 +23,13 @@
 static int private_dev_log(void)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	static const struct { const char *path; unsigned minor; } nodes[] = {
-		{ "/dev/null", 3 }, { "/dev/zero", 5 }, { "/dev/urandom", 9 },
+	static const struct {
+		const char *path;
+		unsigned minor;
+	} nodes[] = {
+		{ "/dev/null", 3 },
+		{ "/dev/zero", 5 },
+		{ "/dev/urandom", 9 },
 	};
 	int fd;
 

@@ -52,7 +52,9 @@ static uint32_t word(const unsigned char *image, size_t off)
 
 static int count_record(struct tdb_context *tdb, TDB_DATA k, TDB_DATA v, void *p)
 {
-	(void)tdb; (void)k; (void)v;
+	(void)tdb;
+	(void)k;
+	(void)v;
 	(*(size_t *)p)++;
 	return 0;
 }
@@ -110,7 +112,8 @@ int main(int argc, char **argv)
 			continue;
 		if (!agrees_with_tdb(tdb, image, rec)) {
 			fprintf(stderr, "damage-layout: record at %u is not what "
-				"tdb reads\n", rec->offset);
+					"tdb reads\n",
+				rec->offset);
 			return 1;
 		}
 		live++;
@@ -129,7 +132,8 @@ int main(int argc, char **argv)
 	tdb_traverse_read(tdb, count_record, &traversed);
 	if (traversed != live) {
 		fprintf(stderr, "damage-layout: tdb counts %zu records, the chains "
-			"%zu\n", traversed, live);
+				"%zu\n",
+			traversed, live);
 		return 1;
 	}
 	tdb_close(tdb);

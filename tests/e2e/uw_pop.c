@@ -15,7 +15,7 @@ static void pop_pass(const char *user, char *password, bool *logged_in,
 	else if (!*user)
 		uw_reply("-ERR USER first");
 	else {
-		strcpy(name, user);	/* server_login may change its copy */
+		strcpy(name, user); /* server_login may change its copy */
 		*logged_in = uw_login(name, password, argc, argv);
 		uw_reply(*logged_in ? "+OK Mailbox open" : "-ERR Bad login");
 	}

@@ -43,7 +43,7 @@ bool uw_login(char *user, char *password, int argc, char **argv)
 void uw_logout(void)
 {
 	logouthook_t hook = (logouthook_t)mail_parameters(NIL, GET_LOGOUTHOOK,
-							   NIL);
+							  NIL);
 
 	if (hook)
 		(*hook)(mail_parameters(NIL, GET_LOGOUTDATA, NIL));

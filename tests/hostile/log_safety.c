@@ -63,8 +63,13 @@ static void assert_one_clean_line(const char *msg, size_t len)
 static bool make_private_dev_log(void)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	static const struct { const char *path; unsigned minor; } nodes[] = {
-		{ "/dev/null", 3 }, { "/dev/zero", 5 }, { "/dev/urandom", 9 },
+	static const struct {
+		const char *path;
+		unsigned minor;
+	} nodes[] = {
+		{ "/dev/null", 3 },
+		{ "/dev/zero", 5 },
+		{ "/dev/urandom", 9 },
 	};
 
 	if (unshare(CLONE_NEWNS) != 0 ||

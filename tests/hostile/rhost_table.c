@@ -20,8 +20,8 @@
 
 struct rhost_case {
 	const char *why;
-	const char *rhost;	/* NULL: PAM_RHOST unset */
-	const char *key;	/* canonical key recorded, or NULL: none */
+	const char *rhost; /* NULL: PAM_RHOST unset */
+	const char *key;   /* canonical key recorded, or NULL: none */
 };
 
 static char overlong[8192];
@@ -61,7 +61,9 @@ static const struct rhost_case cases[] = {
 	{ "shell after address", "192.0.2.16;reboot", NULL },
 	{ "non-UTF-8 bytes", "\xff\xfe\xc0\x80", NULL },
 	{ "address with non-UTF-8 tail", "192.0.2.17\xc0\x80", NULL },
-	{ "overlong UTF-8 dot", "192\xc0\xae" "0.2.18", NULL },
+	{ "overlong UTF-8 dot", "192\xc0\xae"
+				"0.2.18",
+	  NULL },
 	{ "leading zero octet", "192.0.2.014", NULL },
 	{ "hex octet", "0x7f.0.0.1", NULL },
 	{ "integer address", "3221225985", NULL },
@@ -121,7 +123,7 @@ static int setup(void **state)
 	snprintf(store_path, sizeof(store_path), "%s/relayers.tdb", dir);
 	snprintf(module, sizeof(module), "%s/pam_relayers.so",
 		 build != NULL ? build : "build");
-	snprintf(args, sizeof(args), "db=%s max_addrs=0", store_path);	/* default exclude */
+	snprintf(args, sizeof(args), "db=%s max_addrs=0", store_path); /* default exclude */
 	if (relay_store_open(store_path, &options, &store, &err) != RELAY_OK) {
 		fprintf(stderr, "%s\n", err.text);
 		return -1;

@@ -41,9 +41,7 @@ bool pam_login_write_stack(const char *dir, const char *module_path,
 	/* libpam reads "other" when it looks for defaults; deny there. */
 	return write_file(dir, "passdb", passdb) &&
 	       write_file(dir, PAM_LOGIN_SERVICE, stack) &&
-	       write_file(dir, "other", "auth required " PAM_MODULE_DIR
-			  "/pam_deny.so\naccount required " PAM_MODULE_DIR
-			  "/pam_deny.so\n");
+	       write_file(dir, "other", "auth required " PAM_MODULE_DIR "/pam_deny.so\naccount required " PAM_MODULE_DIR "/pam_deny.so\n");
 }
 
 /* Answers every prompt with the password in appdata. */

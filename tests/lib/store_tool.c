@@ -83,7 +83,8 @@ static int age(char **argv)
 			if (account->slots[i].addr.family != 0)
 				account->slots[i].stamp -= seconds;
 		account->warned = account->warned > seconds
-					  ? account->warned - seconds : 0;
+					  ? account->warned - seconds
+					  : 0;
 		if (tdb_store(store->tdb, key, store_account_encode(account, bytes),
 			      TDB_REPLACE) != 0)
 			code = 74;
@@ -99,7 +100,9 @@ static int print_key(struct tdb_context *tdb, TDB_DATA key, TDB_DATA value,
 {
 	char shown[RELAY_ESCAPE_TEXT_MAX];
 
-	(void)tdb; (void)value; (void)private_data;
+	(void)tdb;
+	(void)value;
+	(void)private_data;
 	puts(relay_escape((const char *)key.dptr, key.dsize, shown));
 	return 0;
 }
@@ -125,7 +128,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "keys") == 0)
 		return keys(argv + 2);
 	fprintf(stderr, "usage: store-tool put STORE ADDRESS STAMP USER SERVICE\n"
-		"       store-tool age STORE USER SECONDS\n"
-		"       store-tool keys STORE\n");
+			"       store-tool age STORE USER SECONDS\n"
+			"       store-tool keys STORE\n");
 	return 2;
 }

@@ -122,6 +122,6 @@ int main(int argc, char **argv)
 	return run.failed == 0 ? 0 : 1;
 usage:
 	fprintf(stderr, "usage: pam-logins -d CONFDIR [-m MODULE -a ARGS] "
-		"[-r RHOST]... [-n COUNT [-b FIRST] [-6]] [-v STORE] [-l MS]\n");
+			"[-r RHOST]... [-n COUNT [-b FIRST] [-6]] [-v STORE] [-l MS]\n");
 	return 2;
 }

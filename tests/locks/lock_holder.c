@@ -19,8 +19,7 @@
 
 static int hold_open_lock(const char *path)
 {
-	struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
-			      .l_start = 0, .l_len = 1 };
+	struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
 	int fd = open(path, O_RDWR);
 
 	return fd >= 0 && fcntl(fd, F_SETLKW, &lock) == 0 ? 0 : -1;
@@ -34,8 +33,7 @@ static TDB_DATA text(const char *s)
 
 static int hold_tdb_lock(const char *path, const char *mode)
 {
-	struct tdb_context *tdb = tdb_open(path, 0, TDB_INCOMPATIBLE_HASH |
-					   TDB_SEQNUM, O_RDWR, 0);
+	struct tdb_context *tdb = tdb_open(path, 0, TDB_INCOMPATIBLE_HASH | TDB_SEQNUM, O_RDWR, 0);
 
 	if (tdb == NULL)
 		return -1;
@@ -43,8 +41,10 @@ static int hold_tdb_lock(const char *path, const char *mode)
 		return tdb_lockall(tdb);
 	if (strcmp(mode, "transaction") == 0)
 		return tdb_transaction_start(tdb) == 0 &&
-		       tdb_store(tdb, text("203.0.113.250"), text("1"),
-				 TDB_REPLACE) == 0 ? 0 : -1;
+				       tdb_store(tdb, text("203.0.113.250"), text("1"),
+						 TDB_REPLACE) == 0
+			       ? 0
+			       : -1;
 	if (strncmp(mode, "chainlock:", 10) == 0)
 		return tdb_chainlock(tdb, text(mode + 10));
 	return -1;

@@ -38,8 +38,13 @@ static int log_socket = -1;
 static bool make_private_dev_log(void)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	static const struct { const char *path; unsigned minor; } nodes[] = {
-		{ "/dev/null", 3 }, { "/dev/zero", 5 }, { "/dev/urandom", 9 },
+	static const struct {
+		const char *path;
+		unsigned minor;
+	} nodes[] = {
+		{ "/dev/null", 3 },
+		{ "/dev/zero", 5 },
+		{ "/dev/urandom", 9 },
 	};
 
 	if (unshare(CLONE_NEWNS) != 0 ||
@@ -102,7 +107,8 @@ static int teardown(void **state)
 static int answer_nothing(int count, const struct pam_message **messages,
 			  struct pam_response **responses, void *appdata)
 {
-	(void)messages; (void)appdata;
+	(void)messages;
+	(void)appdata;
 	*responses = calloc((size_t)count, sizeof(**responses));
 	return *responses != NULL ? PAM_SUCCESS : PAM_BUF_ERR;
 }
@@ -262,9 +268,9 @@ static void n_recorded_then_refused_with_one_warning(void **state)
 	assert_false(recorded("192.0.2.4", NULL));
 	assert_int_equal(warnings(line, sizeof(line)), 1);
 	assert_string_equal(line,
-		"pam_relayers(guard3:account): relay refused for 192.0.2.4: "
-		"user \"alice\", service guard3, 3 addresses in 60 minutes "
-		"(max_addrs=3)");
+			    "pam_relayers(guard3:account): relay refused for 192.0.2.4: "
+			    "user \"alice\", service guard3, 3 addresses in 60 minutes "
+			    "(max_addrs=3)");
 	/* A botnet's next logins: refused, and not logged again within the
 	 * minute (the time is kept in the account's record, and the module
 	 * is unloaded after every login, so nothing in memory helps). */
@@ -302,7 +308,7 @@ static void held_address_refreshes_past_the_limit(void **state)
 	login_ok("guard3", "alice", "192.0.2.1");
 	assert_true(recorded("192.0.2.1", &stamp));
 	assert_true(stamp >= time(NULL) - 5);
-	assert_int_equal(warnings(NULL, 0), 1);	/* only the one refusal */
+	assert_int_equal(warnings(NULL, 0), 1); /* only the one refusal */
 }
 
 static void window_slides(void **state)
@@ -371,7 +377,8 @@ static void wave1_store_works_unchanged(void **state)
 	run("%s/vsmtprelay -f %s add 192.0.2.50 1700000000", build, store_path);
 	run("%s/vsmtprelay -f %s add 192.0.2.51 1700000001", build, store_path);
 	run("test \"$(%s/tests/store-tool keys %s | sort | tr '\\n' ' ')\" = "
-	    "'192.0.2.50 192.0.2.51 relayers:store '", build, store_path);
+	    "'192.0.2.50 192.0.2.51 relayers:store '",
+	    build, store_path);
 	login_ok("guard3", "alice", "192.0.2.52");
 	login_ok("guard3", "alice", "192.0.2.50");
 	owner_of("192.0.2.51", owner, sizeof(owner));
@@ -395,14 +402,14 @@ static void hostile_user_names(void **state)
 		{ "tab\tuser", "203.0.113.1" },
 		{ "back\\x41slash", "203.0.113.2" },
 		{ "quote\"user\" root", "203.0.113.3" },
-		{ "203.0.113.99", "203.0.113.4" },	/* looks like an address */
+		{ "203.0.113.99", "203.0.113.4" }, /* looks like an address */
 		{ "relayers:acct:alice", "203.0.113.5" },
 		{ "relayers:by:203.0.113.1", "203.0.113.6" },
 		{ "relayers:store", "203.0.113.7" },
 		{ "-", "203.0.113.8" },
 		{ "\x1b[2J\x7f\xff\r", "203.0.113.9" },
 		{ long_a, "203.0.113.10" },
-		{ long_b, "203.0.113.11" },		/* differs at the end */
+		{ long_b, "203.0.113.11" }, /* differs at the end */
 	};
 	size_t n = sizeof(cases) / sizeof(cases[0]);
 	struct relay_store *store;
@@ -436,7 +443,8 @@ static void hostile_user_names(void **state)
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(relay_store_revoke(store, cases[i].user,
 						    strlen(cases[i].user),
-						    &removed, &err), RELAY_OK);
+						    &removed, &err),
+				 RELAY_OK);
 		assert_int_equal(removed, 1);
 	}
 	assert_int_equal(relay_store_revoke(store, "alice", 5, &removed, &err),

@@ -160,22 +160,22 @@ static void open_session_records(void **state)
 }
 
 struct rhost_case {
-	const char *rhost;	/* as the server sets it */
-	const char *key;	/* what must be stored, NULL for nothing */
+	const char *rhost; /* as the server sets it */
+	const char *key;   /* what must be stored, NULL for nothing */
 };
 
 static const struct rhost_case rhost_cases[] = {
 	{ "198.51.100.1", "198.51.100.1" },
-	{ "::ffff:198.51.100.2", "198.51.100.2" },		/* Courier, UW */
+	{ "::ffff:198.51.100.2", "198.51.100.2" }, /* Courier, UW */
 	{ "::FFFF:198.51.100.3", "198.51.100.3" },
 	{ "2001:DB8::4", "2001:db8::4" },
 	{ "2001:0db8:0000:0000:0000:0000:0000:0005", "2001:db8::5" },
-	{ "fe80::6%eth0", "fe80::6" },				/* UW, scoped */
+	{ "fe80::6%eth0", "fe80::6" }, /* UW, scoped */
 	{ "[2001:db8::7]", "2001:db8::7" },
-	{ "IPv6:2001:db8:0:0:0:0:0:8", "2001:db8::8" },	/* sendmail's form */
-	{ "UNKNOWN", NULL },					/* UW, no socket */
-	{ "NON-IP", NULL },					/* UW, other family */
-	{ "mail.example.com", NULL },				/* never resolved */
+	{ "IPv6:2001:db8:0:0:0:0:0:8", "2001:db8::8" }, /* sendmail's form */
+	{ "UNKNOWN", NULL },				/* UW, no socket */
+	{ "NON-IP", NULL },				/* UW, other family */
+	{ "mail.example.com", NULL },			/* never resolved */
 	{ "", NULL },
 	{ "198.51.100.9\n198.51.100.10", NULL },
 	{ " 198.51.100.11", NULL },

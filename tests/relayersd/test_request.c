@@ -58,10 +58,9 @@ static void expect_incomplete(const char *text)
 static void whole_requests(void **state)
 {
 	expect_request("18:relayers 192.0.2.7,", "relayers", "192.0.2.7");
-	expect_request("34:relayers ipv6:2001:db8:0:0:0:0:0:1,"
-		       , "relayers", "ipv6:2001:db8:0:0:0:0:0:1");
+	expect_request("34:relayers ipv6:2001:db8:0:0:0:0:0:1,", "relayers", "ipv6:2001:db8:0:0:0:0:0:1");
 	expect_request("9:relayers ,", "relayers", "");
-	expect_request("5:a b c,", "a", "b c");	/* the first space splits */
+	expect_request("5:a b c,", "a", "b c"); /* the first space splits */
 	expect_request("3:a  ,", "a", " ");
 }
 
@@ -76,7 +75,7 @@ static void pieces_ask_for_more(void **state)
 		part[cut] = '\0';
 		expect_incomplete(part);
 	}
-	expect_incomplete("512:");	/* the longest length allowed */
+	expect_incomplete("512:"); /* the longest length allowed */
 }
 
 static void malformed_frames(void **state)
@@ -105,7 +104,8 @@ static void pipelined(void **state)
 			 SOCKETMAP_COMPLETE);
 	assert_int_equal(used, 22);
 	assert_int_equal(socketmap_parse(two + used, strlen(two) - used, &req,
-					 &used, &problem), SOCKETMAP_COMPLETE);
+					 &used, &problem),
+			 SOCKETMAP_COMPLETE);
 	assert_int_equal(req.key_len, 0);
 }
 
@@ -122,7 +122,7 @@ static void replies(void **state)
 	memset(long_text, 'x', sizeof(long_text));
 	len = socketmap_reply(out, sizeof(out), "TEMP", long_text, sizeof(long_text));
 	assert_true(len <= SOCKETMAP_REPLY_MAX);
-	assert_memory_equal(out, "251:TEMP x", 10);	/* cut to fit, still framed */
+	assert_memory_equal(out, "251:TEMP x", 10); /* cut to fit, still framed */
 	assert_int_equal(out[len - 1], ',');
 	assert_int_equal(socketmap_reply(out, 10, "OK", "1700000000", 10), 0);
 }

@@ -13,7 +13,7 @@
 struct accepted {
 	const char *input;
 	int family;
-	const char *key;	/* relay_addr_format's text */
+	const char *key; /* relay_addr_format's text */
 };
 
 /* Asserts input parses to family and formats as key. */
@@ -79,21 +79,52 @@ static void test_pam_rhost_forms(void **state)
 static void test_refuses_non_literals(void **state)
 {
 	static const char *const refused[] = {
-		"UNKNOWN", "NON-IP", "unknown", "localhost", "mail.example.org",
-		"example", "", " ", "192.0.2.7.example.org",
+		"UNKNOWN",
+		"NON-IP",
+		"unknown",
+		"localhost",
+		"mail.example.org",
+		"example",
+		"",
+		" ",
+		"192.0.2.7.example.org",
 		/* Surrounding white space is not trimmed. */
-		" 192.0.2.7", "192.0.2.7 ", "\t::1", "192.0.2.7\n", "::1\r",
+		" 192.0.2.7",
+		"192.0.2.7 ",
+		"\t::1",
+		"192.0.2.7\n",
+		"::1\r",
 		/* Ports and CIDR suffixes are not addresses. */
-		"192.0.2.7:25", "[::1]:25", "2001:db8::1/64", "192.0.2.0/24",
+		"192.0.2.7:25",
+		"[::1]:25",
+		"2001:db8::1/64",
+		"192.0.2.0/24",
 		/* Broken brackets and tags. */
-		"[2001:db8::1", "2001:db8::1]", "[]", "[192.0.2.7]",
-		"IPv6:192.0.2.7", "IPv6:", "IPv6:[::1]", "IPv4:192.0.2.7",
+		"[2001:db8::1",
+		"2001:db8::1]",
+		"[]",
+		"[192.0.2.7]",
+		"IPv6:192.0.2.7",
+		"IPv6:",
+		"IPv6:[::1]",
+		"IPv4:192.0.2.7",
 		/* Malformed IPv6. */
-		"2001:db8:::1", "1:2:3:4:5:6:7:8:9", "12345::1", "2001:db8::1x",
-		":::", "1::2::3", "g::1",
+		"2001:db8:::1",
+		"1:2:3:4:5:6:7:8:9",
+		"12345::1",
+		"2001:db8::1x",
+		":::",
+		"1::2::3",
+		"g::1",
 		/* Malformed IPv4 and trailing garbage. */
-		"256.1.1.1", "1.2.3.4.5", "1.2.3.", ".1.2.3", "1.2.3.4x",
-		"1..2.3", "-1.2.3.4", "+1.2.3.4",
+		"256.1.1.1",
+		"1.2.3.4.5",
+		"1.2.3.",
+		".1.2.3",
+		"1.2.3.4x",
+		"1..2.3",
+		"-1.2.3.4",
+		"+1.2.3.4",
 	};
 
 	(void)state;
@@ -109,8 +140,16 @@ static void test_refuses_non_literals(void **state)
 static void test_refuses_ipv4_shorthands(void **state)
 {
 	static const char *const refused[] = {
-		"010.1.1.1", "1.2.3.04", "00.1.2.3", "0177.0.0.1", "127.1",
-		"127.0.1", "0x7f.0.0.1", "0x7f000001", "2130706433", "1.2.3.0x4",
+		"010.1.1.1",
+		"1.2.3.04",
+		"00.1.2.3",
+		"0177.0.0.1",
+		"127.1",
+		"127.0.1",
+		"0x7f.0.0.1",
+		"0x7f000001",
+		"2130706433",
+		"1.2.3.0x4",
 	};
 	unsigned char raw[4];
 
@@ -124,9 +163,16 @@ static void test_refuses_ipv4_shorthands(void **state)
 static void test_refuses_bad_zones(void **state)
 {
 	static const char *const refused[] = {
-		"fe80::1%", "fe80::1%eth 0", "fe80::1%eth0%1", "fe80::1%eth/0",
-		"fe80::1%eth0\n", "fe80::1%\xc3\xa9", "192.0.2.7%eth0", "%eth0",
-		"[fe80::1]%eth0", "::ffff:192.0.2.7%eth0x:",
+		"fe80::1%",
+		"fe80::1%eth 0",
+		"fe80::1%eth0%1",
+		"fe80::1%eth/0",
+		"fe80::1%eth0\n",
+		"fe80::1%\xc3\xa9",
+		"192.0.2.7%eth0",
+		"%eth0",
+		"[fe80::1]%eth0",
+		"::ffff:192.0.2.7%eth0x:",
 	};
 
 	(void)state;
@@ -247,14 +293,28 @@ static void expect_key(const char *text, size_t len, bool canonical)
 static void test_canonical_key(void **state)
 {
 	static const char *const canonical[] = {
-		"192.0.2.7", "0.0.0.0", "2001:db8::1", "::1", "::",
-		"2001:db8:0:1:1:1:1:1", "fe80::",
+		"192.0.2.7",
+		"0.0.0.0",
+		"2001:db8::1",
+		"::1",
+		"::",
+		"2001:db8:0:1:1:1:1:1",
+		"fe80::",
 	};
 	static const char *const not_canonical[] = {
-		"2001:DB8::1", "2001:db8:0:0:0:0:0:1", "2001:0db8::1",
-		"[2001:db8::1]", "IPv6:2001:db8::1", "::ffff:192.0.2.7",
-		"fe80::1%eth0", "2001:db8:0::1", "0:0:0:0:0:0:0:1",
-		"relayers:store", "010.0.0.1", " 192.0.2.7", "",
+		"2001:DB8::1",
+		"2001:db8:0:0:0:0:0:1",
+		"2001:0db8::1",
+		"[2001:db8::1]",
+		"IPv6:2001:db8::1",
+		"::ffff:192.0.2.7",
+		"fe80::1%eth0",
+		"2001:db8:0::1",
+		"0:0:0:0:0:0:0:1",
+		"relayers:store",
+		"010.0.0.1",
+		" 192.0.2.7",
+		"",
 	};
 
 	(void)state;

@@ -107,14 +107,14 @@ static void test_restores_handler_and_mask(void **state)
 
 	(void)state;
 	install_host(host_handler, SA_RESTART);
-	set_blocked(SIGALRM, true);	/* the host blocks SIGALRM ... */
-	set_blocked(SIGUSR1, true);	/* ... and something else */
+	set_blocked(SIGALRM, true); /* the host blocks SIGALRM ... */
+	set_blocked(SIGUSR1, true); /* ... and something else */
 
 	assert_true(relay_lock_timer_arm(&lt, 10000));
 	during = current_action();
 	assert_ptr_not_equal(during.sa_handler, host_handler);
-	assert_false(blocked_now(SIGALRM));	/* ours must get through */
-	assert_true(blocked_now(SIGUSR1));	/* the rest is the host's */
+	assert_false(blocked_now(SIGALRM)); /* ours must get through */
+	assert_true(blocked_now(SIGUSR1));  /* the rest is the host's */
 	relay_lock_timer_disarm(&lt);
 
 	after = current_action();
@@ -173,7 +173,7 @@ static void test_foreign_alarm_forwarded(void **state)
 	assert_true(relay_lock_timer_arm(&lt, 10000));
 	raise(SIGALRM);
 	assert_int_equal(host_calls, 1);
-	assert_int_equal(lt.expired, 0);	/* not ours: no early give-up */
+	assert_int_equal(lt.expired, 0); /* not ours: no early give-up */
 	relay_lock_timer_disarm(&lt);
 	assert_int_equal(host_calls, 1);
 }

@@ -25,7 +25,7 @@ static void parse(struct module_options *opts, struct complaints *seen,
 		  int argc, const char **argv)
 {
 	memset(seen, 0, sizeof(*seen));
-	memset(opts, 0xa5, sizeof(*opts));	/* nothing may be left unset */
+	memset(opts, 0xa5, sizeof(*opts)); /* nothing may be left unset */
 	module_options_parse(argc, argv, opts, collect, seen);
 }
 
@@ -78,8 +78,11 @@ static void test_defaults(void **state)
 static void test_each_option(void **state)
 {
 	const char *argv[] = {
-		"db=/srv/relay/store.tdb", "exclude=192.0.2.0/24,2001:db8::/32",
-		"timeout=1200", "debug", "stdin_peer",
+		"db=/srv/relay/store.tdb",
+		"exclude=192.0.2.0/24,2001:db8::/32",
+		"timeout=1200",
+		"debug",
+		"stdin_peer",
 	};
 	struct module_options opts;
 	struct complaints seen;
@@ -119,8 +122,14 @@ static void test_timeout_bounds(void **state)
 static void test_bad_timeouts_keep_default(void **state)
 {
 	static const char *const bad[] = {
-		"timeout=0", "timeout=99999", "timeout=5001", "timeout=abc",
-		"timeout=", "timeout=-5", "timeout=12ms", "timeout=4294967296",
+		"timeout=0",
+		"timeout=99999",
+		"timeout=5001",
+		"timeout=abc",
+		"timeout=",
+		"timeout=-5",
+		"timeout=12ms",
+		"timeout=4294967296",
 		"timeout= 100",
 	};
 	struct module_options opts;
@@ -155,8 +164,10 @@ static void test_empty_exclude_records_everything(void **state)
 static void test_malformed_exclude(void **state)
 {
 	static const char *const bad[] = {
-		"exclude=webmail.example", "exclude=10.0.0.1/8",
-		"exclude=192.0.2.0/24,,10.0.0.0/8", "exclude=10.0.0.0/33",
+		"exclude=webmail.example",
+		"exclude=10.0.0.1/8",
+		"exclude=192.0.2.0/24,,10.0.0.0/8",
+		"exclude=10.0.0.0/33",
 		"exclude=10.0.0.0/8 192.0.2.0/24",
 	};
 	struct module_options opts;
@@ -197,8 +208,14 @@ static void test_unknown_option_named_and_escaped(void **state)
 
 	/* Near misses are unknown, not taken for the real thing. */
 	static const char *const near[] = {
-		"DEBUG", "debug=1", "stdin_peer=yes", "db", "exclude", "timeout",
-		"", " debug",
+		"DEBUG",
+		"debug=1",
+		"stdin_peer=yes",
+		"db",
+		"exclude",
+		"timeout",
+		"",
+		" debug",
 	};
 	for (size_t i = 0; i < sizeof(near) / sizeof(near[0]); i++) {
 		parse_refused(near[i], &opts, &seen);
@@ -210,7 +227,10 @@ static void test_unknown_option_named_and_escaped(void **state)
 static void test_relative_db_refused(void **state)
 {
 	static const char *const bad[] = {
-		"db=relayers.tdb", "db=", "db=./relayers.tdb", "db=~/x.tdb",
+		"db=relayers.tdb",
+		"db=",
+		"db=./relayers.tdb",
+		"db=~/x.tdb",
 	};
 	struct module_options opts;
 	struct complaints seen;

@@ -27,9 +27,9 @@ static void test_user_codes(void **state)
 	expect_code("alice", 5, "alice");
 	expect_code("al ice", 6, "al\\x20ice");
 	expect_code("a\tb\nc", 5, "a\\x09b\\x0ac");
-	expect_code("a\\x41", 5, "a\\x5cx41");	/* a literal backslash */
+	expect_code("a\\x41", 5, "a\\x5cx41"); /* a literal backslash */
 	expect_code("\"q\"", 3, "\\x22q\\x22");
-	expect_code("-", 1, "\\x2d");		/* "-" means "no owner" */
+	expect_code("-", 1, "\\x2d"); /* "-" means "no owner" */
 	expect_code("--", 2, "--");
 	expect_code("a\0b", 3, "a\\x00b");
 	assert_false(relay_user_encode("", 0, out));

@@ -24,8 +24,18 @@ static void expect_address(const char *text, const char *host, int port)
 static void test_addresses(void **state)
 {
 	static const char *const refused[] = {
-		"", "host", "host:", ":6379", "host:0", "host:65536", "host:-1",
-		"host:63 79", "host:6379x", "[::1]6379", "[::1", "[]:6379",
+		"",
+		"host",
+		"host:",
+		":6379",
+		"host:0",
+		"host:65536",
+		"host:-1",
+		"host:63 79",
+		"host:6379x",
+		"[::1]6379",
+		"[::1",
+		"[]:6379",
 		"host:+6379",
 	};
 	char host[64];

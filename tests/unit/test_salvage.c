@@ -38,7 +38,8 @@ static void make_store(unsigned count)
 		       O_RDWR | O_CREAT | O_EXCL, 0600);
 	assert_non_null(tdb);
 	assert_int_equal(tdb_store(tdb, text("relayers:store"), text("1"),
-				   TDB_INSERT), 0);
+				   TDB_INSERT),
+			 0);
 	for (unsigned i = 0; i < count; i++) {
 		char key[32], value[32];
 
@@ -215,7 +216,8 @@ static void test_truncated_and_junk(void **state)
 		scan(&(struct image){ img.bytes, cut }, &s);
 		for (size_t i = 0; i < s.count; i++)
 			assert_true(s.records[i].offset + 24 + s.records[i].key_len +
-					    s.records[i].data_len <= cut);
+					    s.records[i].data_len <=
+				    cut);
 		salvage_scan_free(&s);
 	}
 	srand(7);
@@ -232,7 +234,7 @@ static void test_truncated_and_junk(void **state)
 		const struct salvage_record *r = find(&img, &s, "10.0.0.3");
 		uint32_t self = r->offset;
 
-		memcpy(img.bytes + r->offset, &self, 4);	/* next = itself */
+		memcpy(img.bytes + r->offset, &self, 4); /* next = itself */
 	}
 	salvage_scan_free(&s);
 	scan(&img, &s);
@@ -313,9 +315,11 @@ static void test_foreign_byte_order(void **state)
 		       O_RDWR | O_CREAT | O_EXCL, 0600);
 	assert_non_null(tdb);
 	assert_int_equal(tdb_store(tdb, text("relayers:store"), text("1"),
-				   TDB_INSERT), 0);
+				   TDB_INSERT),
+			 0);
 	assert_int_equal(tdb_store(tdb, text("192.0.2.7"), text("1700000000"),
-				   TDB_INSERT), 0);
+				   TDB_INSERT),
+			 0);
 	tdb_close(tdb);
 	img = read_store();
 	scan(&img, &s);
@@ -347,7 +351,8 @@ static void test_salvage_refuses_a_foreign_file(void **state)
 		       O_RDWR | O_CREAT | O_EXCL, 0600);
 	assert_non_null(tdb);
 	assert_int_equal(tdb_store(tdb, text("somekey"), text("somevalue"),
-				   TDB_INSERT), 0);
+				   TDB_INSERT),
+			 0);
 	tdb_close(tdb);
 	img = read_store();
 	assert_int_equal(stat(path, &before), 0);

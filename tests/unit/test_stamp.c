@@ -22,7 +22,7 @@ static void expect_refused_n(const char *text, size_t len)
 	if (relay_stamp_parse(text, len, &got))
 		fail_msg("\"%.*s\" accepted as %lld", (int)len, text,
 			 (long long)got);
-	assert_int_equal(got, 12345);	/* untouched on refusal */
+	assert_int_equal(got, 12345); /* untouched on refusal */
 }
 
 static void expect_refused(const char *text)
@@ -58,7 +58,7 @@ static void test_parse_refusals(void **state)
 	expect_refused("1e9");
 	expect_refused("0x10");
 	expect_refused("abc");
-	expect_refused("１");	/* a full-width digit */
+	expect_refused("１"); /* a full-width digit */
 	/* INT64_MAX + 1, and the largest 19-digit number. */
 	expect_refused("9223372036854775808");
 	expect_refused("9999999999999999999");
@@ -67,7 +67,9 @@ static void test_parse_refusals(void **state)
 	expect_refused("18446744073709551616");
 	/* The NUL of a C string stored with its terminator. */
 	expect_refused_n("1700000000", 11);
-	expect_refused_n("17\0" "00", 5);
+	expect_refused_n("17\0"
+			 "00",
+			 5);
 }
 
 static void expect_formatted(int64_t stamp, const char *want)
@@ -95,8 +97,17 @@ static void test_format(void **state)
 static void test_round_trip(void **state)
 {
 	static const int64_t stamps[] = {
-		0, 1, 9, 10, 99, 100, 1700000000, 4102444800, INT64_MAX / 10,
-		INT64_MAX - 1, INT64_MAX,
+		0,
+		1,
+		9,
+		10,
+		99,
+		100,
+		1700000000,
+		4102444800,
+		INT64_MAX / 10,
+		INT64_MAX - 1,
+		INT64_MAX,
 	};
 
 	(void)state;

@@ -30,7 +30,7 @@
 
 struct fixture {
 	char dir[256];
-	char path[PATH_MAX];	/* dir/relayers.tdb, absent at start */
+	char path[PATH_MAX]; /* dir/relayers.tdb, absent at start */
 };
 
 static int make_dir(void **state)
@@ -83,7 +83,8 @@ static struct relay_addr addr_of(const char *text)
 static struct relay_store_options options(bool create, unsigned timeout_ms)
 {
 	struct relay_store_options opts = {
-		.timeout_ms = timeout_ms, .create = create,
+		.timeout_ms = timeout_ms,
+		.create = create,
 	};
 	return opts;
 }
@@ -143,7 +144,7 @@ static void expect_stamp(struct relay_store *store, const char *text,
 
 /* check passes and counts entries and records that are not entries. */
 static void expect_store_check(struct relay_store *store, uint64_t want_entries,
-			 uint64_t want_bad)
+			       uint64_t want_bad)
 {
 	struct relay_error err;
 	uint64_t entries = 99, bad = 99;
@@ -510,14 +511,15 @@ static void test_snapshot_skips_foreign_records(void **state)
 
 	/* What a foreign writer or an old tool might leave. */
 	raw_store(fx->path, "junk", 4, "1", 1);
-	raw_store(fx->path, "2001:DB8::2", 11, "5", 1);	/* not canonical */
-	raw_store(fx->path, "192.0.2.9", 9, "abc", 3);	/* not a time */
-	raw_store(fx->path, "192.0.2.10", 10, "17\0", 3);	/* a C string */
+	raw_store(fx->path, "2001:DB8::2", 11, "5", 1);	  /* not canonical */
+	raw_store(fx->path, "192.0.2.9", 9, "abc", 3);	  /* not a time */
+	raw_store(fx->path, "192.0.2.10", 10, "17\0", 3); /* a C string */
 	raw_store(fx->path, "192.0.2.11\0", 11, "17", 2);
 
 	store = must_open(fx->path, false);
 	assert_int_equal(relay_store_snapshot(store, count_entry, &seen,
-					      &skipped, &err), RELAY_OK);
+					      &skipped, &err),
+			 RELAY_OK);
 	assert_int_equal(seen.count, 3);
 	assert_int_equal(seen.sum, 60);
 	assert_int_equal(skipped, 5);
@@ -546,7 +548,8 @@ static void test_snapshot_skips_foreign_records(void **state)
 
 	/* The walk stops when asked, and NULL is fine for skipped. */
 	assert_int_equal(relay_store_snapshot(store, stop_at_once, &calls, NULL,
-					      &err), RELAY_OK);
+					      &err),
+			 RELAY_OK);
 	assert_int_equal(calls, 1);
 
 	/* check counts the same way, and the structure is sound. */
@@ -563,7 +566,7 @@ static void test_snapshot_of_empty_store(void **state)
 
 	assert_int_equal(relay_snapshot_take(store, &snap, &err), RELAY_OK);
 	assert_int_equal(snap.count, 0);
-	assert_int_equal(snap.skipped, 0);	/* the marker is not "foreign" */
+	assert_int_equal(snap.skipped, 0); /* the marker is not "foreign" */
 	relay_snapshot_free(&snap);
 	relay_store_close(store);
 }
@@ -636,7 +639,8 @@ static int count_entries(struct relay_store *store)
 	struct relay_error err;
 
 	assert_int_equal(relay_store_snapshot(store, count_entry, &seen, NULL,
-					      &err), RELAY_OK);
+					      &err),
+			 RELAY_OK);
 	return seen.count;
 }
 
@@ -652,7 +656,8 @@ static void test_transaction_prune_commit(void **state)
 	seq = relay_store_seqnum(store);
 	assert_int_equal(relay_store_begin(store, &err), RELAY_OK);
 	assert_int_equal(relay_store_prune(store, keep_recent, &cutoff, &removed,
-					   &err), RELAY_OK);
+					   &err),
+			 RELAY_OK);
 	assert_int_equal(removed, 5);
 	assert_int_equal(relay_store_commit(store, &err), RELAY_OK);
 	assert_true(relay_store_seqnum(store) != seq);
@@ -667,7 +672,8 @@ static void test_transaction_prune_commit(void **state)
 	cutoff = INT64_MAX;
 	assert_int_equal(relay_store_begin(store, &err), RELAY_OK);
 	assert_int_equal(relay_store_prune(store, keep_recent, &cutoff, &removed,
-					   &err), RELAY_OK);
+					   &err),
+			 RELAY_OK);
 	assert_int_equal(removed, 5);
 	assert_int_equal(relay_store_commit(store, &err), RELAY_OK);
 	relay_store_close(store);
@@ -696,13 +702,14 @@ static void test_transaction_cancel(void **state)
 	/* Inside, the change is visible ... */
 	assert_int_equal(get_stamp(store, "192.0.2.9", &stamp), RELAY_NOT_FOUND);
 	assert_int_equal(relay_store_prune(store, keep_recent, &cutoff, &removed,
-					   &err), RELAY_OK);
+					   &err),
+			 RELAY_OK);
 	assert_int_equal(removed, 9);
 	relay_store_cancel(store);
 	/* ... and after cancel, none of it happened. */
 	assert_int_equal(count_entries(store), 10);
 	expect_stamp(store, "192.0.2.9", 9);
-	relay_store_cancel(store);	/* harmless outside a transaction */
+	relay_store_cancel(store); /* harmless outside a transaction */
 	relay_store_close(store);
 	expect_unchanged(fx->path, &before);
 }
@@ -731,14 +738,16 @@ static void test_prune_in_chunks(void **state)
 
 	assert_int_equal(relay_store_begin(store, &err), RELAY_OK);
 	assert_int_equal(relay_store_prune(store, keep_recent, &cutoff,
-					   &removed, &err), RELAY_OK);
+					   &removed, &err),
+			 RELAY_OK);
 	assert_int_equal(removed, total - 10);
 	relay_store_cancel(store);
 	assert_int_equal(count_entries(store), total);
 
 	seq = relay_store_seqnum(store);
 	assert_int_equal(relay_store_prune(store, keep_recent, &cutoff,
-					   &removed, &err), RELAY_OK);
+					   &removed, &err),
+			 RELAY_OK);
 	assert_int_equal(removed, total - 10);
 	assert_int_equal(count_entries(store), 10);
 	assert_int_equal(get_stamp(store, "10.0.0.0", &stamp), RELAY_NOT_FOUND);
@@ -759,7 +768,8 @@ static void test_prune_runs_its_own_transaction(void **state)
 
 	put_ten(store);
 	assert_int_equal(relay_store_prune(store, keep_recent, &cutoff,
-					   &removed, &err), RELAY_OK);
+					   &removed, &err),
+			 RELAY_OK);
 	assert_int_equal(removed, 7);
 	assert_int_equal(count_entries(store), 3);
 	assert_int_equal(get_stamp(store, "192.0.2.6", &stamp), RELAY_NOT_FOUND);
@@ -767,7 +777,8 @@ static void test_prune_runs_its_own_transaction(void **state)
 	/* Nothing to remove: no transaction, nothing changes. */
 	uint64_t seq = relay_store_seqnum(store);
 	assert_int_equal(relay_store_prune(store, keep_recent, &cutoff,
-					   &removed, &err), RELAY_OK);
+					   &removed, &err),
+			 RELAY_OK);
 	assert_int_equal(removed, 0);
 	assert_int_equal(relay_store_seqnum(store), seq);
 	relay_store_close(store);
@@ -934,10 +945,18 @@ static void test_status_exit_codes(void **state)
 	assert_int_equal(relay_status_exit_code((enum relay_status)99), 74);
 
 	static const enum relay_status all[] = {
-		RELAY_OK, RELAY_MISSING, RELAY_INSECURE, RELAY_NOT_STORE,
-		RELAY_CORRUPT, RELAY_MALFORMED,
-		RELAY_BUSY, RELAY_FAILED, RELAY_NOT_FOUND, RELAY_CANNOT_CREATE,
-		RELAY_OS_ERROR, RELAY_USAGE,
+		RELAY_OK,
+		RELAY_MISSING,
+		RELAY_INSECURE,
+		RELAY_NOT_STORE,
+		RELAY_CORRUPT,
+		RELAY_MALFORMED,
+		RELAY_BUSY,
+		RELAY_FAILED,
+		RELAY_NOT_FOUND,
+		RELAY_CANNOT_CREATE,
+		RELAY_OS_ERROR,
+		RELAY_USAGE,
 	};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		for (size_t j = 0; j < i; j++)
@@ -1092,7 +1111,7 @@ static void test_owned_by_another_user(void **state)
 	struct fixture *fx = *state;
 
 	if (geteuid() != 0)
-		skip();	/* only root can give a file away */
+		skip(); /* only root can give a file away */
 	make_store(fx->path);
 	assert_int_equal(chown(fx->path, 65534, 65534), 0);
 	expect_refused(fx->path, RELAY_INSECURE);
@@ -1108,8 +1127,8 @@ static void test_owned_by_another_user(void **state)
  * process, and a child inherits the parent's list of open files. */
 struct helper {
 	pid_t pid;
-	int to;		/* commands to the helper; closing it ends the helper */
-	int from;	/* its replies */
+	int to;	  /* commands to the helper; closing it ends the helper */
+	int from; /* its replies */
 };
 
 struct probe_result {
@@ -1133,7 +1152,7 @@ static void helper_track(const struct helper *h, bool live)
 				live_helpers[i].pid = 0;
 			return;
 		}
-	assert_false(live);	/* more helpers than slots */
+	assert_false(live); /* more helpers than slots */
 }
 
 static void helper_start(struct helper *h, void (*body)(const char *, int, int),
@@ -1329,7 +1348,8 @@ static struct probe_result probe_ask(struct helper *h, char op)
 		assert_int_equal(write(h->to, &op, 1), 1);
 	if (!helper_read(h, &result, sizeof(result), 5000 * unit_time_scale()))
 		fail_msg("operation '%c' did not return within 5 s: a lock "
-			 "wait is not bounded", op ? op : 'O');
+			 "wait is not bounded",
+			 op ? op : 'O');
 	return result;
 }
 
@@ -1373,13 +1393,13 @@ static void test_busy_whole_store_lock(void **state)
 
 	make_store(fx->path);
 	helper_start(&prober, probe, fx->path);
-	expect_ok(&prober, 0);	/* opened before the lock is taken */
+	expect_ok(&prober, 0); /* opened before the lock is taken */
 	start_holder(&holder, hold_lockall, fx->path);
 
 	for (const char *op = ops; *op != '\0'; op++)
 		expect_busy(&prober, *op);
 	expect_busy(&prober, 'R');
-	expect_busy(&prober, 'o');	/* opening reads the marker */
+	expect_busy(&prober, 'o'); /* opening reads the marker */
 
 	helper_stop(&holder);
 	expect_ok(&prober, 'o');
@@ -1476,7 +1496,7 @@ static void test_other_callers(void **state)
 	signed char result[4];
 
 	if (geteuid() != 0)
-		skip();	/* needs a second user */
+		skip(); /* needs a second user */
 	assert_int_equal(chmod(fx->dir, 0711), 0);
 	make_store(fx->path);
 

@@ -41,9 +41,9 @@ static inline int unit_report(const char *suite, size_t total, int failed)
 /* cmocka_run_group_tests needs the array itself, for its length.  Its
  * summary goes to stderr; a line-buffered stdout keeps the closing line
  * after it. */
-#define UNIT_RUN(suite, tests, setup, teardown)                          \
-	(setvbuf(stdout, NULL, _IOLBF, 0),                              \
-	 unit_report(suite, sizeof(tests) / sizeof((tests)[0]),         \
+#define UNIT_RUN(suite, tests, setup, teardown)                 \
+	(setvbuf(stdout, NULL, _IOLBF, 0),                      \
+	 unit_report(suite, sizeof(tests) / sizeof((tests)[0]), \
 		     cmocka_run_group_tests(tests, setup, teardown)))
 
 #endif
