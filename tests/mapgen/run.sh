@@ -420,8 +420,9 @@ wait_for 10 iw_lacks sendmail 10.0.1.2 && t_ok "in place: it ages out past --max
 wait_for 10 same_as_full sendmail && t_ok "in place: still equal to a full export after the aging" ||
 	t_fail "in place: still equal to a full export after the aging"
 "$V" -f "$IS" expire 60 >/dev/null
-"$V" -f "$IS" add 10.0.0.7 >/dev/null
-wait_for 10 iw_has sendmail 10.0.0.7 "$(date +%s)" &&
+stamp=$(date +%s)
+"$V" -f "$IS" add 10.0.0.7 "$stamp" >/dev/null
+wait_for 10 iw_has sendmail 10.0.0.7 "$stamp" &&
 	wait_for 10 same_as_full sendmail &&
 	t_ok "in place: equal to a full export after an expire" ||
 	t_fail "in place: equal to a full export after an expire"
