@@ -17,7 +17,7 @@
 struct relay_lock_timer {
 	volatile sig_atomic_t expired; /* give to tdb_setalarm_sigptr */
 	bool armed;
-	timer_t timer;
+	struct timespec fires_at;      /* CLOCK_MONOTONIC */
 	struct sigaction saved_action; /* the host's handler, for reference */
 	sigset_t saved_mask;
 };
