@@ -7,10 +7,11 @@
 
 #include "stamp.h"
 #include "store_private.h"
+#include "store_trust.h"
 
-static struct relay_store *store_new(const char *path,
-				     const struct relay_store_options *options,
-				     struct relay_error *err)
+struct relay_store *store_new(const char *path,
+			      const struct relay_store_options *options,
+			      struct relay_error *err)
 {
 	struct relay_store *store = calloc(1, sizeof(*store));
 
@@ -36,6 +37,7 @@ enum relay_status relay_store_open(const char *path,
 	*out = NULL;
 	if (store == NULL)
 		return RELAY_FAILED;
+	store_kept_release();
 	store_guard_begin(store);
 	status = store_open_guarded(store, options, err);
 	store_guard_end(store);
@@ -72,17 +74,24 @@ static bool try_chainlock(void *arg)
 bool store_still_in_place(struct relay_store *store)
 {
 	struct stat open_file, named;
+	char why[160];
 
 	if (!store->open_file_known) {
 		if (fstat(tdb_fd(store->tdb), &open_file) != 0)
 			return false;
 		store->open_dev = open_file.st_dev;
 		store->open_ino = open_file.st_ino;
+		store->seen_size = open_file.st_size;
 		store->open_file_known = true;
 	}
-	return stat(store->path, &named) == 0 &&
-	       store->open_dev == named.st_dev &&
-	       store->open_ino == named.st_ino;
+	/* lstat: a symlink put in the store's place is another file. */
+	if (lstat(store->path, &named) != 0 || store->open_dev != named.st_dev ||
+	    store->open_ino != named.st_ino ||
+	    !relay_file_trusted(&named, why, sizeof(why)) ||
+	    named.st_size < store->seen_size)
+		return false;
+	store->seen_size = named.st_size;
+	return true;
 }
 
 /* Takes key's chain lock, within the timeout, on the file that the path
@@ -138,38 +147,53 @@ enum relay_status relay_store_put(struct relay_store *store,
 	return status;
 }
 
-/* What one login writes, once the store is open under the guard. */
-struct login_write {
-	const struct relay_addr *addr;
-	int64_t stamp;
-	const struct relay_login *login; /* NULL: the entry alone */
-	struct relay_login_result *result;
-};
+static enum relay_status write_login(struct relay_store *store,
+				     const struct login_write *w,
+				     struct relay_error *err)
+{
+	if (w->login == NULL)
+		return put_guarded(store, w->addr, w->stamp, err);
+	return store_login_guarded(store, w->addr, w->stamp, w->login,
+				   w->result, err);
+}
 
-/* Opens, writes and closes with one lock timeout for the whole, again
- * (up to three times) when the file was replaced under us meanwhile. */
+enum relay_status store_open_and_write(struct relay_store *store,
+				       const struct relay_store_options *options,
+				       const struct login_write *w,
+				       struct relay_error *err)
+{
+	enum relay_status status = RELAY_OK;
+
+	for (int tries = 0; tries < 3; tries++) {
+		if (store->tdb == NULL || store->replaced)
+			status = store_open_guarded(store, options, err);
+		if (status == RELAY_OK)
+			status = write_login(store, w, err);
+		if (!store->replaced)
+			break;
+	}
+	return status;
+}
+
+/* Opens, writes and closes with one lock timeout for the whole, or
+ * writes through the handle kept open (options->keep_open). */
 static enum relay_status record_once(const char *path,
 				     const struct relay_store_options *options,
 				     const struct login_write *w,
 				     struct relay_error *err)
 {
-	struct relay_store *store = store_new(path, options, err);
+	struct relay_store *store;
 	enum relay_status status;
 
+	if (options->keep_open)
+		return store_record_kept(path, options, w, err);
+	store_kept_release();
+	store = store_new(path, options, err);
 	if (store == NULL)
 		return RELAY_FAILED;
 	store->extra_tdb_flags = TDB_NOMMAP;
 	store_guard_begin(store);
-	for (int tries = 0; tries < 3; tries++) {
-		status = store_open_guarded(store, options, err);
-		if (status == RELAY_OK && w->login == NULL)
-			status = put_guarded(store, w->addr, w->stamp, err);
-		else if (status == RELAY_OK)
-			status = store_login_guarded(store, w->addr, w->stamp,
-						     w->login, w->result, err);
-		if (!store->replaced)
-			break;
-	}
+	status = store_open_and_write(store, options, w, err);
 	store_guard_end(store);
 	relay_store_close(store);
 	return status;

@@ -202,6 +202,7 @@ static enum relay_status attach(struct relay_store *store, int access,
 	}
 	store->open_dev = st.st_dev;
 	store->open_ino = st.st_ino;
+	store->seen_size = st.st_size;
 	store->open_file_known = true;
 	tdb_setalarm_sigptr(store->tdb, &store->timer.expired);
 	if (!has_marker(store)) {

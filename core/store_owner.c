@@ -70,7 +70,7 @@ static enum relay_status lock_all(struct relay_store *store,
  * twice (to update in place, then to delete) before it allocates;
  * TDB_INSERT walks it once, and a record that turns out to exist after
  * all is then replaced as usual. */
-static int store_new(struct tdb_context *tdb, TDB_DATA key, TDB_DATA value)
+static int store_probably_new(struct tdb_context *tdb, TDB_DATA key, TDB_DATA value)
 {
 	if (tdb_store(tdb, key, value, TDB_INSERT) == 0)
 		return 0;
@@ -86,7 +86,7 @@ static enum relay_status write_entry(struct relay_store *store, TDB_DATA key,
 	char text[RELAY_STAMP_TEXT_MAX];
 	TDB_DATA value = store_data(text, relay_stamp_format(stamp, text));
 
-	if ((likely_new ? store_new(store->tdb, key, value)
+	if ((likely_new ? store_probably_new(store->tdb, key, value)
 			: tdb_store(store->tdb, key, value, TDB_REPLACE)) != 0)
 		return store_tdb_failure(store, err, "storing");
 	return RELAY_OK;
@@ -116,7 +116,7 @@ static enum relay_status write_owner(struct relay_store *store, TDB_DATA key,
 	TDB_DATA value = store_owner_value(user_code, service_code, text);
 
 	if (likely_new) {
-		if (store_new(store->tdb, key, value) != 0)
+		if (store_probably_new(store->tdb, key, value) != 0)
 			return store_tdb_failure(store, err, "storing the owner");
 		return RELAY_OK;
 	}
@@ -198,7 +198,7 @@ static enum relay_status write_account(struct relay_store *store, TDB_DATA key,
 	TDB_DATA value = store_account_encode(account, bytes);
 
 	if ((found ? tdb_store(store->tdb, key, value, TDB_REPLACE)
-		   : store_new(store->tdb, key, value)) != 0)
+		   : store_probably_new(store->tdb, key, value)) != 0)
 		return store_tdb_failure(store, err, "storing the account");
 	return RELAY_OK;
 }

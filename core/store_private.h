@@ -25,9 +25,10 @@ struct relay_store {
 	struct tdb_context *tdb;
 	char *path;
 	unsigned timeout_ms;
-	/* TDB_NOMMAP on the login path: it writes one record, and mapping
-	 * (then unmapping) a large store costs far more than reading one
-	 * hash chain with pread.  See docs/PERFORMANCE.md. */
+	/* TDB_NOMMAP for a one-shot write (relay_store_record without
+	 * keep_open): mapping, then unmapping, a large store to write one
+	 * record costs more than reading one hash chain with pread.  The
+	 * kept handle maps it once.  See docs/PERFORMANCE.md. */
 	int extra_tdb_flags;
 	struct relay_lock_timer timer;
 	bool in_transaction;
@@ -41,9 +42,44 @@ struct relay_store {
 	bool open_file_known;
 	dev_t open_dev;
 	ino_t open_ino;
+	/* The largest size the path was seen with.  tdb only ever grows a
+	 * file; one that shrank was cut beneath the mapping, where a read
+	 * past its new end would be SIGBUS, so the handle is reopened. */
+	off_t seen_size;
 	void (*log)(void *context, const char *message);
 	void *log_context;
 };
+
+/* --- what one login writes (store.c) --- */
+
+struct login_write {
+	const struct relay_addr *addr;
+	int64_t stamp;
+	const struct relay_login *login; /* NULL: the entry alone */
+	struct relay_login_result *result;
+};
+
+struct relay_store *store_new(const char *path,
+			      const struct relay_store_options *options,
+			      struct relay_error *err);
+/* Writes w, opening the store first if it is not open, and again (up
+ * to three times) when the file was replaced under us meanwhile; the
+ * handle is left open.  Under the guard. */
+enum relay_status store_open_and_write(struct relay_store *store,
+				       const struct relay_store_options *options,
+				       const struct login_write *w,
+				       struct relay_error *err);
+
+/* --- the handle kept across logins (store_kept.c) --- */
+
+/* Writes w through this process's kept handle for path. */
+enum relay_status store_record_kept(const char *path,
+				    const struct relay_store_options *options,
+				    const struct login_write *w,
+				    struct relay_error *err);
+/* Closes the kept handle, if any: tdb refuses a second open of one file
+ * in one process (EBUSY), so every other open yields to it first. */
+void store_kept_release(void);
 
 /* --- the record format (store_format.c) --- */
 
@@ -174,8 +210,9 @@ enum relay_status store_open_guarded(struct relay_store *store,
  * left open in scratch->tdb.  Used for creating and for salvaging. */
 enum relay_status store_create_scratch(struct relay_store *scratch,
 				       struct relay_error *err);
-/* Whether store->path still names the file open; false after a repair
- * replaced it. */
+/* Whether store->path still names the file open, as it was: false
+ * after a repair replaced it, or when it became a symlink, lost its
+ * owner or mode, or shrank.  One lstat. */
 bool store_still_in_place(struct relay_store *store);
 
 #endif

@@ -149,6 +149,7 @@ static void record_login(pam_handle_t *pamh, int argc, const char **argv)
 	struct tdb_messages held = { .pamh = pamh };
 	struct relay_store_options store_opt = {
 		.create = true,
+		.keep_open = true, /* for this process's next logins */
 		.log = tdb_to_syslog,
 		.log_context = &held,
 	};
