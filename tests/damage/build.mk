@@ -9,7 +9,7 @@ $(DAMAGE_LAYOUT): $(call objects_of,tests/damage/store_layout.c) $(CORE_LIB)
 
 DAMAGE_LOG := $(BUILD)/tests/damage-log
 $(OBJ)/tests/damage/log_once.o: ALL_CPPFLAGS += -Itests/lib
-$(DAMAGE_LOG): $(OBJ)/tests/damage/log_once.o $(OBJ)/tests/lib/pam_login.o $(CORE_LIB)
+$(DAMAGE_LOG): $(OBJ)/tests/damage/log_once.o $(OBJ)/tests/lib/pam_login.o $(OBJ)/tests/lib/store_probe.o $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(TDB_LIBS) $(PAM_LIBS)
 

@@ -7,7 +7,7 @@ $(OBJ)/tests/hostile/rhost_table.o $(OBJ)/tests/hostile/log_safety.o: \
 
 $(BUILD)/tests/hostile-rhost: $(OBJ)/tests/hostile/rhost_table.o
 $(BUILD)/tests/hostile-log: $(OBJ)/tests/hostile/log_safety.o
-$(HOSTILE_TESTS): $(OBJ)/tests/lib/pam_login.o $(CORE_LIB)
+$(HOSTILE_TESTS): $(OBJ)/tests/lib/pam_login.o $(OBJ)/tests/lib/store_probe.o $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) \
 		$(TDB_LIBS) $(PAM_LIBS) -lcmocka

@@ -1,4 +1,5 @@
 #include "pam_login.h"
+#include "store_probe.h"
 
 #include <security/pam_appl.h>
 #include <stdio.h>
@@ -85,20 +86,11 @@ int pam_login_run(const char *confdir, const char *user,
 bool pam_login_recorded(const char *store_path, const char *rhost,
 			int64_t *stamp)
 {
-	struct relay_store_options options = { .timeout_ms = 5000,
-					       .fallback_read_only = true };
-	struct relay_store *store;
-	struct relay_error err;
-	struct relay_addr addr;
-	int64_t found_stamp;
-	bool found;
+	char out[64];
 
-	if (!relay_addr_parse(rhost, &addr) ||
-	    relay_store_open(store_path, &options, &store, &err) != RELAY_OK)
+	if (store_probe("get", store_path, rhost, out, sizeof(out)) != 0)
 		return false;
-	found = relay_store_get(store, &addr, &found_stamp, &err) == RELAY_OK;
-	relay_store_close(store);
-	if (found && stamp != NULL)
-		*stamp = found_stamp;
-	return found;
+	if (stamp != NULL)
+		*stamp = strtoll(out, NULL, 10);
+	return true;
 }

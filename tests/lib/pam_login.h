@@ -25,8 +25,9 @@ int pam_login_run(const char *confdir, const char *user,
 		  const char *password, const char *rhost);
 
 /* Whether the store at store_path holds rhost (any form addr.h parses),
- * read through the core as a reader would; *stamp (may be NULL) gets
- * the recorded time. */
+ * read by store-tool in another process (store_probe.h: the module
+ * keeps the store open in this one); *stamp (may be NULL) gets the
+ * recorded time. */
 bool pam_login_recorded(const char *store_path, const char *rhost,
 			int64_t *stamp);
 

@@ -10,6 +10,13 @@
  *   store-tool keys STORE
  *       prints every record's key, escaped, one a line (what tdbtool
  *       would show, without its hex dumps)
+ *   store-tool get STORE ADDRESS      prints ADDRESS's time (1: none)
+ *   store-tool owner STORE ADDRESS    prints "USER<TAB>SERVICE" (1: none)
+ *   store-tool count STORE            prints the number of entries
+ *   store-tool revoke STORE USER      revokes USER, prints the count
+ * The last four are how a test that logs in through the module in its
+ * own process reads the store: the module keeps it open there, and tdb
+ * refuses a second open of one file in one process (EBUSY).
  *
  * Exits 0 on success, 1 if USER has no account record, 2 on misuse,
  * and the store's exit code on a store error. */
@@ -18,6 +25,8 @@
 #include <string.h>
 
 #include "escape.h"
+#include "snapshot.h"
+#include "store_exit.h"
 #include "store_private.h"
 
 static int fail(const struct relay_error *err)
@@ -119,16 +128,107 @@ static int keys(char **argv)
 	return 0;
 }
 
+static int get(char **argv)
+{
+	struct relay_error err;
+	struct relay_addr addr;
+	struct relay_store *store;
+	int64_t stamp;
+	enum relay_status status;
+
+	if (!relay_addr_parse(argv[1], &addr))
+		return 2;
+	if ((store = open_store(argv[0], &err)) == NULL)
+		return fail(&err);
+	status = relay_store_get(store, &addr, &stamp, &err);
+	relay_store_close(store);
+	if (status == RELAY_NOT_FOUND)
+		return 1;
+	if (status != RELAY_OK)
+		return fail(&err);
+	printf("%lld\n", (long long)stamp);
+	return 0;
+}
+
+static int owner(char **argv)
+{
+	struct relay_owned_entry entry;
+	struct relay_error err;
+	struct relay_addr addr;
+	struct relay_store *store;
+	enum relay_status status;
+
+	if (!relay_addr_parse(argv[1], &addr))
+		return 2;
+	if ((store = open_store(argv[0], &err)) == NULL)
+		return fail(&err);
+	status = relay_store_who_one(store, &addr, &entry, &err);
+	relay_store_close(store);
+	if (status != RELAY_OK)
+		return 1;
+	printf("%s\t%s\n", entry.user, entry.service);
+	return 0;
+}
+
+static int count(char **argv)
+{
+	struct relay_snapshot snap;
+	struct relay_error err;
+	struct relay_store *store = open_store(argv[0], &err);
+	enum relay_status status;
+
+	if (store == NULL)
+		return fail(&err);
+	status = relay_snapshot_take(store, &snap, &err);
+	relay_store_close(store);
+	if (status != RELAY_OK)
+		return fail(&err);
+	printf("%zu\n", snap.count);
+	relay_snapshot_free(&snap);
+	return 0;
+}
+
+static int revoke_user(char **argv)
+{
+	struct relay_error err;
+	struct relay_store *store = open_store(argv[0], &err);
+	enum relay_status status;
+	uint64_t removed = 0;
+
+	if (store == NULL)
+		return fail(&err);
+	status = relay_store_revoke(store, argv[1], strlen(argv[1]), &removed,
+				    &err);
+	relay_store_close(store);
+	if (status != RELAY_OK)
+		return fail(&err);
+	printf("%llu\n", (unsigned long long)removed);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	static const struct {
+		const char *name;
+		int (*run)(char **argv);
+	} two_args[] = { { "get", get }, { "owner", owner }, { "revoke", revoke_user } };
+
 	if (argc == 7 && strcmp(argv[1], "put") == 0)
 		return put(argv + 2);
 	if (argc == 5 && strcmp(argv[1], "age") == 0)
 		return age(argv + 2);
 	if (argc == 3 && strcmp(argv[1], "keys") == 0)
 		return keys(argv + 2);
+	if (argc == 3 && strcmp(argv[1], "count") == 0)
+		return count(argv + 2);
+	for (size_t i = 0; argc == 4 && i < sizeof(two_args) / sizeof(*two_args); i++)
+		if (strcmp(argv[1], two_args[i].name) == 0)
+			return two_args[i].run(argv + 2);
 	fprintf(stderr, "usage: store-tool put STORE ADDRESS STAMP USER SERVICE\n"
 			"       store-tool age STORE USER SECONDS\n"
-			"       store-tool keys STORE\n");
+			"       store-tool keys STORE\n"
+			"       store-tool get|owner STORE ADDRESS\n"
+			"       store-tool count STORE\n"
+			"       store-tool revoke STORE USER\n");
 	return 2;
 }

@@ -2,7 +2,7 @@
 # vsmtprelay expire and mapgen --watch run beside them.
 # pam-logins and its helper are shared with the crash, lock and hostile
 # suites, which name them by path.
-PAM_LOGIN_LIB_OBJS := $(call objects_of,tests/lib/pam_login.c)
+PAM_LOGIN_LIB_OBJS := $(call objects_of,tests/lib/pam_login.c tests/lib/store_probe.c)
 PAM_LOGINS := $(BUILD)/tests/pam-logins
 
 $(OBJ)/tests/lib/pam_login.o $(OBJ)/tests/load/pam_logins.o: \
@@ -31,3 +31,7 @@ STORE_TOOL := $(BUILD)/tests/store-tool
 $(STORE_TOOL): $(OBJ)/tests/lib/store_tool.o $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(TDB_LIBS)
+
+# Whatever reads a store through store_probe.c runs store-tool.
+$(PAM_LOGINS) $(BUILD)/tests/pam/test_pam_login $(BUILD)/tests/pam/test_guard \
+	$(BUILD)/tests/hostile-rhost $(BUILD)/tests/hostile-log: | $(STORE_TOOL)

@@ -3,7 +3,7 @@ PAM_TEST := $(BUILD)/tests/pam/test_pam_login
 CHECKS += check-pam check-pam-valgrind
 SANITIZED_CHECKS += check-pam
 
-$(PAM_TEST): $(call objects_of,tests/pam/test_pam_login.c) $(CORE_LIB)
+$(PAM_TEST): $(call objects_of,tests/pam/test_pam_login.c tests/lib/store_probe.c) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(TDB_LIBS) \
 		$(shell pkg-config --libs libpamtest cmocka)
@@ -25,7 +25,7 @@ check-pam-valgrind: $(PAM_TEST) $(PAM_MODULE) $(VSMTPRELAY)
 # The guard and owner records, through pam_start_confdir with syslog
 # read from a private /dev/log (no pam_wrapper, which swallows it).
 GUARD_TEST := $(BUILD)/tests/pam/test_guard
-$(GUARD_TEST): $(call objects_of,tests/pam/test_guard.c) $(CORE_LIB)
+$(GUARD_TEST): $(call objects_of,tests/pam/test_guard.c tests/lib/store_probe.c) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(TDB_LIBS) $(PAM_LIBS) -lcmocka
 check-pam check-pam-valgrind: $(GUARD_TEST) $(STORE_TOOL) $(PAM_LOGINS)
@@ -35,3 +35,4 @@ CHECKS += check-link-rule
 .PHONY: check-link-rule
 check-link-rule: $(PAM_MODULE) $(MAPGEN) $(RELAYERSD) $(VSMTPRELAY)
 	RELAYERS_BUILD=$(BUILD) tests/pam/link_rule.sh
+$(OBJ)/tests/pam/test_pam_login.o $(OBJ)/tests/pam/test_guard.o: ALL_CPPFLAGS += -Itests/lib
