@@ -1,6 +1,6 @@
 # cmocka unit tests of the core and of the module's option parser: one
 # program per source area, each run on its own so a failure names it.
-UNIT_NAMES := addr cidr stamp escape options store lock_timer owner salvage redis_link
+UNIT_NAMES := addr cidr stamp escape options store store_kept lock_timer owner salvage redis_link
 UNIT_PROGRAMS := $(patsubst %,$(BUILD)/tests/unit/test_%,$(UNIT_NAMES))
 UNIT_OBJS := $(call objects_of,$(patsubst %,tests/unit/test_%.c,$(UNIT_NAMES)))
 UNIT_OPTION_OBJS := $(call objects_of,pam_relayers/options.c)
