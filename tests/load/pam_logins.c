@@ -1,8 +1,13 @@
 /* pam-logins: many real PAM logins in one process, each from its own
  * client address, for the load, crash, lock and hostile-store suites.
  *
- *   pam-logins -d CONFDIR [-m MODULE -a ARGS] [-r RHOST]... \
+ *   pam-logins -d CONFDIR [-m MODULE -a ARGS] [-r RHOST | -w FILE]... \
  *              [-n COUNT [-b FIRST] [-6]] [-v STORE] [-l LIMIT_MS]
+ *
+ * -r logs in at once, in the order given; -w waits (up to 30 s) until
+ * FILE exists before going on, so that a test can change the store
+ * between one process's logins, the later ones through the handle the
+ * module kept open.
  *
  * -m writes the service files first.  Addresses for -n are 10.x.y.z
  * (or 2001:db8::x:y with -6) numbered from FIRST, so that processes
@@ -67,6 +72,19 @@ static void one_login(struct run *run, const char *rhost)
 		run->failed++;
 }
 
+static bool wait_for_file(const char *path)
+{
+	struct timespec pause = { 0, 10000000 };
+
+	for (int i = 0; i < 3000; i++) {
+		if (access(path, F_OK) == 0)
+			return true;
+		nanosleep(&pause, NULL);
+	}
+	fprintf(stderr, "pam-logins: %s never appeared\n", path);
+	return false;
+}
+
 static void numbered_address(unsigned long n, bool v6, char *out, size_t len)
 {
 	if (v6)
@@ -85,7 +103,7 @@ int main(int argc, char **argv)
 	bool v6 = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "d:m:a:r:n:b:6v:l:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:m:a:r:w:n:b:6v:l:")) != -1) {
 		switch (opt) {
 		case 'd': run.confdir = optarg; break;
 		case 'm': module = optarg; break;
@@ -95,6 +113,10 @@ int main(int argc, char **argv)
 		case '6': v6 = true; break;
 		case 'v': run.verify_store = optarg; break;
 		case 'l': run.limit_ms = atol(optarg); break;
+		case 'w':
+			if (!wait_for_file(optarg))
+				return 1;
+			break;
 		case 'r':
 			if (run.confdir == NULL)
 				goto usage;
@@ -122,6 +144,6 @@ int main(int argc, char **argv)
 	return run.failed == 0 ? 0 : 1;
 usage:
 	fprintf(stderr, "usage: pam-logins -d CONFDIR [-m MODULE -a ARGS] "
-			"[-r RHOST]... [-n COUNT [-b FIRST] [-6]] [-v STORE] [-l MS]\n");
+			"[-r RHOST | -w FILE]... [-n COUNT [-b FIRST] [-6]] [-v STORE] [-l MS]\n");
 	return 2;
 }

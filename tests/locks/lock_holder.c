@@ -6,6 +6,9 @@
  * lockall      tdb_lockall: every chain and the free list, for writing
  * transaction  an open tdb transaction with one uncommitted store
  * openlock     a plain fcntl write lock on byte 0, tdb's open lock
+ * freelist     the same on byte 164, tdb's free-list lock, as a writer
+ *              stopped in the middle of an allocation holds it
+ * seqnum       the same on byte 48, the sequence number's lock
  * chainlock    the chain lock of one key, as a writer mid-store holds it
  * With "stop" the holder then stops itself (SIGSTOP), like a writer
  * frozen by a debugger or a swapped-out machine. */
@@ -17,9 +20,15 @@
 #include <tdb.h>
 #include <unistd.h>
 
-static int hold_open_lock(const char *path)
+/* Offsets from tdb's lock.c: OPEN_LOCK, TDB_SEQNUM_OFS, and the lock of
+ * list -1 (FREELIST_TOP - 4). */
+#define OPEN_LOCK_BYTE 0
+#define SEQNUM_LOCK_BYTE 48
+#define FREELIST_LOCK_BYTE 164
+
+static int hold_byte(const char *path, off_t byte)
 {
-	struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+	struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
 	int fd = open(path, O_RDWR);
 
 	return fd >= 0 && fcntl(fd, F_SETLKW, &lock) == 0 ? 0 : -1;
@@ -59,7 +68,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(argv[2], "openlock") == 0)
-		held = hold_open_lock(argv[1]);
+		held = hold_byte(argv[1], OPEN_LOCK_BYTE);
+	else if (strcmp(argv[2], "freelist") == 0)
+		held = hold_byte(argv[1], FREELIST_LOCK_BYTE);
+	else if (strcmp(argv[2], "seqnum") == 0)
+		held = hold_byte(argv[1], SEQNUM_LOCK_BYTE);
 	else
 		held = hold_tdb_lock(argv[1], argv[2]);
 	if (held != 0) {

@@ -1,8 +1,12 @@
 #!/bin/sh
 # Stuck locks.  Another process holds the store: the whole-file lock
-# (tdb_lockall), an open transaction, tdb's open lock (byte 0), or a
-# single chain lock, each also with the holder stopped by SIGSTOP.
-#  - A login still succeeds, within the module's timeout.
+# (tdb_lockall), an open transaction, tdb's open lock (byte 0), its
+# free-list lock, or a single chain lock, each also with the holder
+# stopped by SIGSTOP.  (tdb 1.4.8 bumps the sequence number only if its
+# lock is free, without waiting: a holder of byte 48 delays no one.)
+#  - A login still succeeds, within the module's timeout, whether it is
+#    a process's first (it opens the store) or a later one (through the
+#    handle the module kept open from the first).
 #  - vsmtprelay (and mapgen, when built) gives up with "store busy",
 #    exit 75, after its bounded wait (5 s), instead of hanging.
 #  - Once the holder is gone the store is intact and logins record again.
@@ -45,6 +49,28 @@ login_within() {
 	else t_fail "$1" "$(cat "$T_TMP/login.err")"; fi
 }
 
+# kept_login_start: a process logs in once now, before the holder, so
+# that the module keeps the store open, then waits for $T_TMP/go and
+# logs in again within 750 ms (kept_login_within reports it).
+kept_login_start() {
+	rm -f "$T_TMP/go" "$T_TMP/kept.out"
+	timeout 60 "$B/tests/pam-logins" -d "$CONF" -m "$B/pam_relayers.so" \
+		-a "db=$STORE exclude=" -r 192.0.2.90 -w "$T_TMP/go" -r 192.0.2.91 \
+		-l 750 >"$T_TMP/kept.out" 2>"$T_TMP/kept.err" &
+	KEPT=$!
+	i=0
+	until grep -q '^192\.0\.2\.90 ok' "$T_TMP/kept.out" 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 200 ] || return 1
+		sleep 0.05
+	done
+}
+
+kept_login_within() {
+	touch "$T_TMP/go"
+	if wait "$KEPT"; then t_ok "$1: $(sed -n 's/.*slowest/slowest/p' "$T_TMP/kept.err")"
+	else t_fail "$1" "$(cat "$T_TMP/kept.err")"; fi
+}
+
 # cli_timed FILE ARGS...: runs vsmtprelay in the background and writes
 # "EXIT MILLISECONDS" and its stderr to FILE.
 cli_timed() {
@@ -80,13 +106,17 @@ expect_result() {
 for i in $(seq 2 40); do "$V" -f "$STORE" add "198.51.100.$i" 1700000000; done
 cp "$STORE" "$T_TMP/template.tdb"
 
-# run_case MODE READERS_WANT [stop]
+# run_case MODE READERS_WANT BUSY_WRITERS [stop]
 #   READERS_WANT: what list, dump and check exit with (0 when the holder
 #   only keeps writers out, as an open transaction does).
+#   BUSY_WRITERS: which of add, delete and expire give up busy; the rest
+#   need no lock the holder has (a delete's transaction allocates
+#   nothing, and expire's repack, left undone, is not its job).
 run_case() {
-	mode=$1 readers=$2 stop=${3:-}
+	mode=$1 readers=$2 busy=$3 stop=${4:-}
 	label="$mode${stop:+ (stopped)}"
 	cp "$T_TMP/template.tdb" "$STORE"
+	kept_login_start || t_fail "$label: a first login keeps the store open"
 	if ! start_holder "$mode" $stop; then
 		t_fail "$label: holder takes its lock"; stop_holder; return
 	fi
@@ -94,6 +124,7 @@ run_case() {
 	login_within "$label: login succeeds within timeout=100" 500 192.0.2.77 timeout=100
 	# A login from another address: the chain holder does not block it.
 	login_within "$label: login from another address succeeds" 750 192.0.2.78
+	kept_login_within "$label: a later login through the kept handle succeeds within 750 ms"
 
 	cli_timed "$T_TMP/r.add" "$V" -f "$STORE" add 192.0.2.77
 	cli_timed "$T_TMP/r.delete" "$V" -f "$STORE" delete 198.51.100.1 198.51.100.2
@@ -106,8 +137,14 @@ run_case() {
 		cli_timed "$T_TMP/r.mapgen" "$B/mapgen" -f "$STORE" -o "$T_TMP/map/relayers"
 	fi
 	wait_for_cli
+	left=40
 	for c in add delete expire; do
-		expect_result "$label: vsmtprelay $c" 75 "$T_TMP/r.$c"
+		case ",$busy," in
+		*",$c,"*) expect_result "$label: vsmtprelay $c" 75 "$T_TMP/r.$c" ;;
+		*)	expect_result "$label: vsmtprelay $c" 0 "$T_TMP/r.$c"
+			[ "$c" = delete ] && [ "$left" = 40 ] && left=38
+			[ "$c" = expire ] && left=0 ;;	# every test entry is old
+		esac
 	done
 	# check --repair repairs only what check finds broken, so it is a
 	# reader while the store is sound.
@@ -121,7 +158,7 @@ run_case() {
 	stop_holder
 	t_expect_status "$label: store passes check once the holder is gone" 0 \
 		"$V" -f "$STORE" check
-	t_expect "$label: no entry lost" "40" \
+	t_expect "$label: no entry lost" "$left" \
 		"$("$V" -f "$STORE" dump | grep -c '^198\.51\.100\.')"
 	login_within "$label: login after the holder is gone" 750 192.0.2.79
 	t_expect "$label: it is recorded" "1" \
@@ -152,8 +189,10 @@ wait_for_cli() {
 
 clear_results() { rm -f "$T_TMP"/r.*; }
 
-for spec in "lockall 75" "lockall 75 stop" "transaction 0" "transaction 0 stop" \
-	    "openlock 75" "chainlock:192.0.2.77 75 stop"
+W=add,delete,expire
+for spec in "lockall 75 $W" "lockall 75 $W stop" "transaction 0 $W" \
+	    "transaction 0 $W stop" "openlock 75 $W" "freelist 0 add stop" \
+	    "chainlock:192.0.2.77 75 $W stop"
 do
 	clear_results
 	# shellcheck disable=SC2086
