@@ -14,4 +14,15 @@
  * whole file, which is what dominates a big store on some machines. */
 bool tdb_floor_record(const char *path, const char *key, int extra_flags);
 
+/* The same through one handle opened (mapped) at the first call and
+ * kept, the key's chain locked around the store as the module locks it:
+ * the floor of a login through the module's kept handle.  One path per
+ * process: tdb refuses a second open of a file a process has open. */
+bool tdb_floor_record_kept(const char *path, const char *key);
+
+/* Copies the file at from to to (made anew, mode 0600): tdb refuses a
+ * second open of one file in one process (EBUSY), so floors that run
+ * beside the module's kept handle work on copies of the store. */
+bool tdb_floor_copy(const char *from, const char *to);
+
 #endif
