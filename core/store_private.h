@@ -171,9 +171,10 @@ enum relay_status store_open_guarded(struct relay_store *store,
 				     const struct relay_store_options *options,
 				     struct relay_error *err);
 /* A new store with its marker, at scratch->path, which must not exist;
- * left open in scratch->tdb.  Used for creating and for salvaging. */
+ * left open in scratch->tdb, with hash_size chains (0: the default).
+ * Used for creating and for salvaging. */
 enum relay_status store_create_scratch(struct relay_store *scratch,
-				       struct relay_error *err);
+				       unsigned hash_size, struct relay_error *err);
 /* Whether store->path still names the file open; false after a repair
  * replaced it. */
 bool store_still_in_place(struct relay_store *store);
