@@ -31,7 +31,13 @@ unsigned relay_store_hash_size_for(uint64_t records)
 	/* Primes: tdb takes the key's hash modulo the size, and a prime
 	 * spreads any pattern in the hashes over every chain. */
 	static const unsigned primes[] = {
-		RELAY_STORE_HASH_SIZE, 200003, 500009, 1000003, 2000003, 5000011, 10000019,
+		RELAY_STORE_HASH_SIZE,
+		200003,
+		500009,
+		1000003,
+		2000003,
+		5000011,
+		10000019,
 	};
 	size_t last = sizeof(primes) / sizeof(primes[0]) - 1;
 

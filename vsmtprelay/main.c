@@ -48,7 +48,7 @@ static void usage(FILE *out)
 		"    refresh [opts]   restamp every client Dovecot says is logged in\n"
 		"    who [ip...]      show each entry with the user and service that opened it\n"
 		"    revoke user      remove every address that user opened\n"
-		"    rehash [--hash-size n] rebuild with n hash chains (default: one a record)\n"
+		"    rehash [--hash-size n] new store with n hash chains (default: sized for it)\n"
 		"\n"
 		"refresh's opts: --exclude cidr[,cidr...] (default: loopback, as the module;\n"
 		"'' excludes nothing), --anvil path (default %s),\n"
