@@ -499,8 +499,8 @@ enum relay_status relay_store_salvage(const char *path,
 				    "or beyond repair; left as it was");
 		goto out;
 	}
-	/* Sized for what was read: a login into the new store walks a
-	 * chain of about one record. */
+	/* Unless told otherwise, sized for what was read: a login into the
+	 * new store walks a chain of about one record. */
 	report->hash_size = options->hash_size != 0
 				    ? options->hash_size
 				    : relay_store_hash_size_for(old.sel.count);
