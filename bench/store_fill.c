@@ -1,5 +1,7 @@
-/* store_fill STORE COUNT: makes a relay store holding COUNT entries for
- * the benchmarks, quickly.  The store is created through the core, so it
+/* store_fill STORE COUNT [HASH_SIZE]: makes a relay store holding COUNT
+ * entries for the benchmarks, quickly, with HASH_SIZE hash chains
+ * (default RELAY_STORE_HASH_SIZE), as vsmtprelay rehash would leave it.
+ * The store is created through the core, so it
  * is a real relay store (marker, mode, hash size); the entries go in
  * through tdb in one transaction, since a million guarded single puts
  * would take most of the benchmark's time budget.
@@ -22,10 +24,11 @@
 
 #define OLD_AGE_SECONDS (3 * 86400)
 
-static bool create_empty(const char *path)
+static bool create_empty(const char *path, unsigned hash_size)
 {
 	struct relay_store_options options = { .timeout_ms = 1000,
-					       .create = true };
+					       .create = true,
+					       .hash_size = hash_size };
 	struct relay_store *store;
 	struct relay_error err;
 
@@ -54,7 +57,8 @@ static bool store_entry(struct tdb_context *tdb, uint32_t n, int64_t now)
 
 static bool fill(const char *path, uint32_t count)
 {
-	struct tdb_context *tdb = tdb_open(path, RELAY_STORE_HASH_SIZE,
+	/* The file exists: tdb keeps the hash size it was created with. */
+	struct tdb_context *tdb = tdb_open(path, 0,
 					   TDB_SEQNUM | TDB_INCOMPATIBLE_HASH,
 					   O_RDWR, 0);
 	int64_t now = time(NULL);
@@ -80,22 +84,38 @@ static bool fill(const char *path, uint32_t count)
 	return tdb_close(tdb) == 0;
 }
 
-int main(int argc, char **argv)
+/* A whole number from 0 to max, or false. */
+static bool parse_number(const char *text, unsigned long max,
+			 unsigned long *out)
 {
 	char *end;
-	unsigned long count;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: store_fill STORE COUNT\n");
+	errno = 0;
+	*out = strtoul(text, &end, 10);
+	return errno == 0 && end != text && *end == '\0' && text[0] != '-' &&
+	       *out <= max;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long count, hash_size = RELAY_STORE_HASH_SIZE;
+
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: store_fill STORE COUNT [HASH_SIZE]\n");
 		return EX_USAGE;
 	}
-	errno = 0;
-	count = strtoul(argv[2], &end, 10);
-	if (errno != 0 || *end != '\0' || count > 16u << 20) {
+	if (!parse_number(argv[2], 16u << 20, &count)) {
 		fprintf(stderr, "store_fill: bad count \"%s\"\n", argv[2]);
 		return EX_USAGE;
 	}
-	if (!create_empty(argv[1]) || !fill(argv[1], (uint32_t)count))
+	if (argc == 4 && (!parse_number(argv[3], RELAY_STORE_HASH_SIZE_MAX,
+					&hash_size) ||
+			  hash_size == 0)) {
+		fprintf(stderr, "store_fill: bad hash size \"%s\"\n", argv[3]);
+		return EX_USAGE;
+	}
+	if (!create_empty(argv[1], (unsigned)hash_size) ||
+	    !fill(argv[1], (uint32_t)count))
 		return 1;
 	return 0;
 }

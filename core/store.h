@@ -18,8 +18,13 @@
 #define RELAY_DEFAULT_STORE "/var/lib/relayers/relayers.tdb"
 #endif
 
-/* Sized for a million addresses: about ten records per chain. */
+/* The number of hash chains a new store gets unless told otherwise:
+ * one record per chain at 100,000 records, ten at a million.  tdb fixes
+ * it when it creates the file; vsmtprelay rehash moves a store to a new
+ * file with another (relay_store_salvage). */
 #define RELAY_STORE_HASH_SIZE 100003
+/* 1 GiB of table: the most any relay store could use. */
+#define RELAY_STORE_HASH_SIZE_MAX (1u << 28)
 
 enum relay_status {
 	RELAY_OK = 0,
@@ -56,6 +61,11 @@ struct relay_store_options {
 	/* Where tdb's own diagnostics go; NULL drops them. */
 	void (*log)(void *context, const char *message);
 	void *log_context;
+	/* The hash chains of a store created now (at most
+	 * RELAY_STORE_HASH_SIZE_MAX); 0: RELAY_STORE_HASH_SIZE for a new
+	 * store, relay_store_hash_size_for() for a salvaged one.  An
+	 * existing store keeps its own. */
+	unsigned hash_size;
 };
 
 struct relay_store;
@@ -135,6 +145,22 @@ enum relay_status relay_store_repack(struct relay_store *store,
 enum relay_status relay_store_compact(struct relay_store *store,
 				      struct relay_error *err);
 
+/* The number of hash chains of the open store, fixed when it was
+ * created: records / hash size is the length of the chain a login walks
+ * (store_shape.c). */
+unsigned relay_store_hash_size(struct relay_store *store);
+
+/* Counts every record of the store, entries, owner and account records
+ * and the marker, under one whole-store read lock. */
+enum relay_status relay_store_count_records(struct relay_store *store,
+					    uint64_t *records,
+					    struct relay_error *err);
+
+/* The hash size for a store of that many records: the first of a short
+ * list of primes (RELAY_STORE_HASH_SIZE up to about ten million) that
+ * is at least records, so that chains average a record or less. */
+unsigned relay_store_hash_size_for(uint64_t records);
+
 /* What a salvage found and kept (store_salvage.c). */
 struct relay_salvage_report {
 	uint64_t entries;   /* relay entries in the new store */
@@ -144,6 +170,7 @@ struct relay_salvage_report {
 	uint64_t stale;	    /* older copies of a key that was kept */
 	uint64_t freed;	    /* copies in freed space: deleted records */
 	uint64_t damaged;   /* record headers whose lengths or hash fail */
+	unsigned hash_size; /* of the new store */
 	bool reread;	    /* writers changed the store meanwhile */
 	bool rescanned;	    /* not only logins: the whole file again */
 	double read_ms;	    /* reading and sorting, writers running */
@@ -158,7 +185,9 @@ struct relay_salvage_report {
  * lock and every chain lock of the old file) only while the file is
  * read again and the new one renamed; what they wrote since the first
  * read is taken over.  A file that holds neither the marker nor any
- * entry is left as it was: RELAY_NOT_STORE. */
+ * entry is left as it was: RELAY_NOT_STORE.  The new store has
+ * options->hash_size chains, or, when that is 0, as many as
+ * relay_store_hash_size_for() gives for the records first read. */
 enum relay_status relay_store_salvage(const char *path,
 				      const struct relay_store_options *options,
 				      struct relay_salvage_report *report,

@@ -87,12 +87,15 @@ static enum relay_status inspect(const char *path, int access, int *fd,
 	return RELAY_OK;
 }
 
-static struct tdb_context *open_tdb(struct relay_store *store, int open_flags,
+/* hash_size counts only when tdb makes the file (O_CREAT): an existing
+ * store keeps the one it was created with. */
+static struct tdb_context *open_tdb(struct relay_store *store,
+				    unsigned hash_size, int open_flags,
 				    mode_t mode)
 {
 	struct tdb_logging_context log = { tdb_log_bridge, store };
 
-	return tdb_open_ex(store->path, RELAY_STORE_HASH_SIZE,
+	return tdb_open_ex(store->path, (int)hash_size,
 			   STORE_TDB_FLAGS | store->extra_tdb_flags,
 			   open_flags | O_NOFOLLOW | O_CLOEXEC, mode, &log, NULL);
 }
@@ -106,9 +109,17 @@ static bool has_marker(struct relay_store *store)
  * else uses (O_EXCL), mode 0600, and leaves it open in scratch->tdb.  A
  * file tdb made before failing is removed. */
 enum relay_status store_create_scratch(struct relay_store *scratch,
-				       struct relay_error *err)
+				       unsigned hash_size, struct relay_error *err)
 {
-	scratch->tdb = open_tdb(scratch, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (hash_size == 0)
+		hash_size = RELAY_STORE_HASH_SIZE;
+	if (hash_size > RELAY_STORE_HASH_SIZE_MAX)
+		return store_fail(err, RELAY_USAGE, scratch->path,
+				  "cannot create: a hash size of %u is more "
+				  "than %u",
+				  hash_size, RELAY_STORE_HASH_SIZE_MAX);
+	scratch->tdb = open_tdb(scratch, hash_size, O_RDWR | O_CREAT | O_EXCL,
+				0600);
 	if (scratch->tdb == NULL) {
 		int saved = errno;
 
@@ -135,7 +146,7 @@ enum relay_status store_create_scratch(struct relay_store *scratch,
  * that the path never shows a store without its marker and an existing
  * file is never replaced. */
 static enum relay_status create_store(struct relay_store *store,
-				      struct relay_error *err)
+				      unsigned hash_size, struct relay_error *err)
 {
 	char tmp[PATH_MAX];
 	struct relay_store scratch = *store;
@@ -146,7 +157,7 @@ static enum relay_status create_store(struct relay_store *store,
 		return store_fail(err, RELAY_FAILED, store->path, "path too long");
 	unlink(tmp); /* a leftover of this pid's crash, never a store */
 	scratch.path = tmp;
-	status = store_create_scratch(&scratch, err);
+	status = store_create_scratch(&scratch, hash_size, err);
 	if (status != RELAY_OK) {
 		/* Name the store, not the scratch file. */
 		char why[sizeof(err->text)];
@@ -178,7 +189,7 @@ static enum relay_status attach(struct relay_store *store, int access,
 				  "another process holds its open lock "
 				  "(waited %u ms)",
 				  store->timeout_ms);
-	store->tdb = open_tdb(store, access, 0);
+	store->tdb = open_tdb(store, RELAY_STORE_HASH_SIZE, access, 0);
 	store->unlocked = access == O_RDONLY;
 	if (store->tdb == NULL) {
 		/* tdb's words for a header it cannot use: bad magic or
@@ -265,7 +276,7 @@ enum relay_status store_open_guarded(struct relay_store *store,
 		status = inspect_for(options, store->path, &access, &fd, &st, err);
 		if (status == RELAY_MISSING && options->create &&
 		    !options->fallback_read_only) {
-			status = create_store(store, err);
+			status = create_store(store, options->hash_size, err);
 			if (status == RELAY_OK)
 				status = inspect_for(options, store->path, &access,
 						     &fd, &st, err);

@@ -207,9 +207,10 @@ enum relay_status store_open_guarded(struct relay_store *store,
 				     const struct relay_store_options *options,
 				     struct relay_error *err);
 /* A new store with its marker, at scratch->path, which must not exist;
- * left open in scratch->tdb.  Used for creating and for salvaging. */
+ * left open in scratch->tdb, with hash_size chains (0: the default).
+ * Used for creating and for salvaging. */
 enum relay_status store_create_scratch(struct relay_store *scratch,
-				       struct relay_error *err);
+				       unsigned hash_size, struct relay_error *err);
 /* Whether store->path still names the file open, as it was: false
  * after a repair replaced it, or when it became a symlink, lost its
  * owner or mode, or shrank.  One lstat. */

@@ -360,8 +360,9 @@ static void report_selection(const struct selection *sel,
 }
 
 /* The new store, made beside the old one under a name of this process,
- * with the old one's owner and mode. */
-static enum relay_status build_fresh(const struct old_store *old, char *tmp,
+ * with the old one's owner and mode and hash_size chains. */
+static enum relay_status build_fresh(const struct old_store *old,
+				     unsigned hash_size, char *tmp,
 				     size_t tmp_size, struct relay_store *fresh,
 				     struct relay_error *err)
 {
@@ -374,7 +375,7 @@ static enum relay_status build_fresh(const struct old_store *old, char *tmp,
 	fresh->path = tmp;
 	/* No one else knows the name: no locks, and one fsync at the end. */
 	fresh->extra_tdb_flags = TDB_NOLOCK | TDB_NOSYNC;
-	status = store_create_scratch(fresh, err);
+	status = store_create_scratch(fresh, hash_size, err);
 	if (status != RELAY_OK)
 		return status;
 	if (fchown(tdb_fd(fresh->tdb), old->st.st_uid, old->st.st_gid) != 0 ||
@@ -498,8 +499,14 @@ enum relay_status relay_store_salvage(const char *path,
 				    "or beyond repair; left as it was");
 		goto out;
 	}
+	/* Unless told otherwise, sized for what was read: a login into the
+	 * new store walks a chain of about one record. */
+	report->hash_size = options->hash_size != 0
+				    ? options->hash_size
+				    : relay_store_hash_size_for(old.sel.count);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	status = build_fresh(&old, tmp, sizeof(tmp), &fresh, err);
+	status = build_fresh(&old, report->hash_size, tmp, sizeof(tmp), &fresh,
+			     err);
 	report->build_ms = ms_since(&t1);
 	if (status != RELAY_OK)
 		goto out;

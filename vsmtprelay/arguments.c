@@ -6,6 +6,7 @@
 #include "escape.h"
 #include "msg.h"
 #include "stamp.h"
+#include "store.h"
 
 static bool refuse(const char *what, const char *text, const char *hint)
 {
@@ -39,5 +40,19 @@ bool arg_minutes(const char *text, int64_t *out)
 			      " (minutes cannot be negative)");
 	if (!relay_stamp_parse(text, strlen(text), out))
 		return refuse("a number of minutes", text, "");
+	return true;
+}
+
+bool arg_hash_size(const char *text, unsigned *out)
+{
+	char hint[80];
+	int64_t n;
+
+	snprintf(hint, sizeof(hint), " (a whole number of chains, 1 to %u)",
+		 RELAY_STORE_HASH_SIZE_MAX);
+	if (!relay_stamp_parse(text, strlen(text), &n) || n < 1 ||
+	    n > RELAY_STORE_HASH_SIZE_MAX)
+		return refuse("a hash size", text, hint);
+	*out = (unsigned)n;
 	return true;
 }

@@ -12,5 +12,7 @@
 bool arg_address(const char *text, struct relay_addr *out);
 bool arg_ticks(const char *text, int64_t *out);
 bool arg_minutes(const char *text, int64_t *out);
+/* A number of hash chains: 1 to RELAY_STORE_HASH_SIZE_MAX. */
+bool arg_hash_size(const char *text, unsigned *out);
 
 #endif

@@ -19,5 +19,6 @@ int cmd_check(const char *store, int argc, char **argv);
 int cmd_refresh(const char *store, int argc, char **argv);
 int cmd_who(const char *store, int argc, char **argv);
 int cmd_revoke(const char *store, int argc, char **argv);
+int cmd_rehash(const char *store, int argc, char **argv);
 
 #endif

@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{ "refresh", 0, 5, cmd_refresh },
 	{ "who", 0, -1, cmd_who },
 	{ "revoke", 1, 1, cmd_revoke },
+	{ "rehash", 0, 2, cmd_rehash },
 };
 
 static void usage(FILE *out)
@@ -47,6 +48,7 @@ static void usage(FILE *out)
 		"    refresh [opts]   restamp every client Dovecot says is logged in\n"
 		"    who [ip...]      show each entry with the user and service that opened it\n"
 		"    revoke user      remove every address that user opened\n"
+		"    rehash [--hash-size n] new store with n hash chains (default: sized for it)\n"
 		"\n"
 		"refresh's opts: --exclude cidr[,cidr...] (default: loopback, as the module;\n"
 		"'' excludes nothing), --anvil path (default %s),\n"

@@ -35,6 +35,11 @@ static void print_salvage(const char *path,
 	       r->marker ? " and the marker" : " (the marker was lost: written anew)",
 	       (unsigned long long)r->not_relay, (unsigned long long)r->damaged,
 	       (unsigned long long)r->stale, (unsigned long long)r->freed);
+	salvage_print_times(path, r);
+}
+
+void salvage_print_times(const char *path, const struct relay_salvage_report *r)
+{
 	printf("%s: read in %.0f ms, new store written in %.0f ms, writers held "
 	       "off for %.1f ms%s\n",
 	       path, r->read_ms, r->build_ms, r->held_ms,

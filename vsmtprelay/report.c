@@ -106,6 +106,36 @@ void check_print_ok(const char *path, uint64_t entries, uint64_t bad)
 	putchar('\n');
 }
 
+/* A login walks one hash chain; past this many records a chain, a
+ * store with more chains makes every login cheaper. */
+#define LONG_CHAIN_RECORDS 4
+
+/* On stderr, so that check's one line on stdout stays as it is.  The
+ * count is another pass under the whole-store read lock that logins
+ * wait behind, so it is made only when the chains may be long: an entry
+ * has at most an owner record and its user an account record beside it. */
+static void hint_long_chains(const char *path, struct relay_store *store,
+			     uint64_t entries, uint64_t bad)
+{
+	unsigned hash_size = relay_store_hash_size(store);
+	struct relay_error err;
+	uint64_t records;
+
+	if (3 * (entries + bad) + 1 <= (uint64_t)LONG_CHAIN_RECORDS * hash_size)
+		return;
+	if (relay_store_count_records(store, &records, &err) != RELAY_OK) {
+		msg_warn("%s", err.text);
+		return;
+	}
+	if (records <= (uint64_t)LONG_CHAIN_RECORDS * hash_size)
+		return;
+	msg_info("%s: %llu records in %u hash chains, %.0f a chain for every "
+		 "login to walk; \"vsmtprelay -f %s rehash\" moves it to a "
+		 "store sized for them",
+		 path, (unsigned long long)records, hash_size,
+		 (double)records / hash_size, path);
+}
+
 int cmd_check(const char *path, int argc, char **argv)
 {
 	bool want_repair = argc > 0 && strcmp(argv[0], "--repair") == 0;
@@ -125,6 +155,7 @@ int cmd_check(const char *path, int argc, char **argv)
 		return code;
 	if (relay_store_check(store, &entries, &bad, &err) == RELAY_OK) {
 		check_print_ok(path, entries, bad);
+		hint_long_chains(path, store, entries, bad);
 	} else {
 		code = cli_store_error(&err);
 		msg_error("run \"vsmtprelay check --repair\" "

@@ -295,4 +295,98 @@ holes=$(tdbtool "$F" freelist | grep -c 'rec_len')
 	t_fail "... and leaves at most 4 holes in the free list (tdbtool: $((holes - 1)))"
 t_expect_match "... in a sound tdb" 'integrity is OK' "$(tdbtool "$F" check)"
 
+# --- rehash: the same records in a store with another hash size ------------
+R=$T_TMP/rehash.tdb
+r() { "$V" -f "$R" "$@"; }
+chains() { tdbtool "$R" info | sed -n 's/^Number of hash chains: //p'; }
+records() { # the store's keys, and who's and dump's lines, as files in $T_TMP/$1.*
+	"$TOOL" keys "$R" | sort >"$T_TMP/$1.keys"
+	r who | sort >"$T_TMP/$1.who"
+	r dump | sort >"$T_TMP/$1.dump"
+}
+same_records() { # NAME BEFORE AFTER
+	for part in keys who dump; do
+		if cmp -s "$T_TMP/$2.$part" "$T_TMP/$3.$part"; then t_ok "$1: $part unchanged"
+		else t_fail "$1: $part unchanged" "$(diff "$T_TMP/$2.$part" "$T_TMP/$3.$part" | head -5)"; fi
+	done
+}
+mkdir -p "$T_TMP/rconf"
+logins() { # FIRST COUNT: real logins from 10.x addresses, each recording an entry and its owner
+	"$RELAYERS_BUILD/tests/pam-logins" -d "$T_TMP/rconf" -m "$RELAYERS_BUILD/pam_relayers.so" \
+		-a "db=$R exclude= max_addrs=0 timeout=2000" -b "$1" -n "$2" -v "$R"
+}
+logins 0 300 >/dev/null 2>&1
+r add 198.51.100.9 1700000009 # an entry no login owns
+records before
+t_expect "the store: 301 entries, 300 owners, the marker (no guard: no account)" "301 300 1 602" \
+	"$(wc -l <"$T_TMP/before.dump") $(grep -c '^relayers:by:' "$T_TMP/before.keys") \
+$(grep -c '^relayers:store$' "$T_TMP/before.keys") $(wc -l <"$T_TMP/before.keys")"
+t_expect "a new store has RELAY_STORE_HASH_SIZE chains" 100003 "$(chains)"
+t_expect_status "rehash --hash-size 31" 0 r rehash --hash-size 31
+t_expect "... says what it kept and the old and new hash size" \
+	"$R: rehashed: kept 602 records; hash size 100003 -> 31, 0.0 -> 19.4 records a chain" \
+	"$(printf '%s\n' "$T_OUT" | head -1)"
+t_expect "... and the new store has 31 chains" 31 "$(chains)"
+records small
+same_records "rehash to 31 chains" before small
+t_expect "... under the old owner and mode" "0:0 600" "$(stat -c '%u:%g %a' "$R")"
+t_expect_status "check passes on the rehashed store" 0 r check
+t_expect "... counts its entries" "$R: ok, 301 entries" "$T_OUT"
+t_expect_match "... and says its chains are long, naming rehash" \
+	'602 records in 31 hash chains, 19 a chain for every login to walk; "vsmtprelay -f .* rehash"' "$T_ERR"
+t_expect_status "rehash, sized for its records" 0 r rehash
+t_expect "... back to the smallest size of the list" 100003 "$(chains)"
+records sized
+same_records "rehash back" before sized
+t_expect_status "check after the second rehash" 0 r check
+t_expect "... says nothing of chains" "" "$T_ERR"
+ls "$T_TMP" | grep -q '\.salvage\.' && t_fail "rehash left no scratch file" || t_ok "rehash left no scratch file"
+
+cp "$R" "$T_TMP/rehash.orig"
+for bad in 0 -1 abc 1.5 '' ' 5' 268435457 99999999999999999999; do
+	t_expect_status "rehash refuses hash size [$bad]" 64 r rehash --hash-size "$bad"
+done
+t_expect_match "a bad hash size is named, with the bounds" \
+	'"99999999999999999999" is not a hash size \(a whole number of chains, 1 to 268435456\)' "$T_ERR"
+t_expect_status "rehash --hash-size needs a number" 64 r rehash --hash-size
+t_expect_match "... and says what rehash takes" 'rehash takes only --hash-size n' "$T_ERR"
+t_expect_status "rehash refuses a bare number" 64 r rehash 31
+t_expect_status "rehash refuses three arguments" 64 r rehash --hash-size 31 x
+cmp -s "$R" "$T_TMP/rehash.orig" && t_ok "refused rehashes leave the store as it was" ||
+	t_fail "refused rehashes leave the store as it was"
+t_expect_status "rehash of a missing store" 66 "$V" -f "$T_TMP/none.tdb" rehash
+t_expect_match "... names it" 'none\.tdb: no such file' "$T_ERR"
+[ ! -e "$T_TMP/none.tdb" ] && t_ok "... and creates none" || t_fail "... and creates none"
+printf 'not a tdb\n' >"$T_TMP/foreign.tdb"
+t_expect_status "rehash of a file that is not a relay store" 65 "$V" -f "$T_TMP/foreign.tdb" rehash
+t_expect_match "... says why" 'not a relay store' "$T_ERR"
+t_expect_match "... and points to check --repair" 'sound store only; "vsmtprelay -f .*foreign\.tdb check --repair"' "$T_ERR"
+t_expect "... and leaves it as it was" "not a tdb" "$(cat "$T_TMP/foreign.tdb")"
+
+# Logins go on during rehashes, which take over what they wrote: every
+# login read back from the store is in it at the end, with its owner.
+logins 300 2700 >/dev/null 2>&1
+logins 3000 3000 >"$T_TMP/during.ok" 2>"$T_TMP/during.err" &
+during=$!
+rounds=0 meanwhile=0 failed=0
+while kill -0 "$during" 2>/dev/null; do
+	"$V" -f "$R" rehash --hash-size $((rounds % 2 == 0 ? 1009 : 100003)) \
+		>"$T_TMP/round.out" 2>&1 || failed=$((failed + 1))
+	grep -q 'wrote meanwhile' "$T_TMP/round.out" && meanwhile=$((meanwhile + 1))
+	rounds=$((rounds + 1))
+done
+wait "$during"
+t_expect "3000 logins during the rehashes, each recorded" "0 3000" "$? $(wc -l <"$T_TMP/during.ok")"
+t_expect "every rehash succeeded" 0 "$failed"
+[ "$rounds" -ge 2 ] && [ "$meanwhile" -ge 1 ] &&
+	t_ok "rehashes ran while logins wrote ($rounds rounds, $meanwhile took writes over)" ||
+	t_fail "rehashes ran while logins wrote" "$rounds rounds, $meanwhile took writes over"
+r dump | cut -f1 | sort >"$T_TMP/after.addrs"
+sed 's/ ok$//' "$T_TMP/during.ok" | sort >"$T_TMP/during.addrs"
+t_expect "every login during the rehashes is in the store" "" \
+	"$(comm -23 "$T_TMP/during.addrs" "$T_TMP/after.addrs" | head -3)"
+t_expect "6000 logins and one added entry in all, each login with its owner" "6001 6000" \
+	"$(wc -l <"$T_TMP/after.addrs") $(r who | grep -c '	alice	relayers-test$')"
+t_expect_status "check passes after rehashes under load" 0 r check
+
 t_done

@@ -335,6 +335,78 @@ static void test_foreign_byte_order(void **state)
 	free(img.bytes);
 }
 
+/* The hash size of the file at path, as tdb reads it. */
+static unsigned file_hash_size(void)
+{
+	struct tdb_context *tdb = tdb_open(path, 0, TDB_INCOMPATIBLE_HASH,
+					   O_RDONLY, 0);
+	unsigned size;
+
+	assert_non_null(tdb);
+	size = (unsigned)tdb_hash_size(tdb);
+	tdb_close(tdb);
+	return size;
+}
+
+/* The new store has the hash size asked for, else one sized for the
+ * records kept, and every record moves over whichever. */
+static void test_salvage_hash_size(void **state)
+{
+	struct relay_store_options options = { .timeout_ms = 1000 };
+	struct relay_salvage_report report;
+	struct relay_error err;
+	struct tdb_context *tdb;
+	TDB_DATA value;
+
+	(void)state;
+	make_store(50);
+	assert_int_equal(file_hash_size(), HASH_SIZE);
+	assert_int_equal(relay_store_salvage(path, &options, &report, &err),
+			 RELAY_OK);
+	assert_int_equal(report.hash_size, RELAY_STORE_HASH_SIZE);
+	assert_int_equal(file_hash_size(), RELAY_STORE_HASH_SIZE);
+	options.hash_size = 97;
+	assert_int_equal(relay_store_salvage(path, &options, &report, &err),
+			 RELAY_OK);
+	assert_int_equal(report.hash_size, 97);
+	assert_int_equal(report.records, 51);
+	assert_int_equal(file_hash_size(), 97);
+	tdb = tdb_open(path, 0, TDB_INCOMPATIBLE_HASH, O_RDONLY, 0);
+	assert_non_null(tdb);
+	for (unsigned i = 0; i < 50; i++) {
+		char key[32], want[32];
+
+		snprintf(key, sizeof(key), "10.0.0.%u", i);
+		snprintf(want, sizeof(want), "%u", 1700000000 + i);
+		value = tdb_fetch(tdb, text(key));
+		assert_int_equal(value.dsize, strlen(want));
+		assert_memory_equal(value.dptr, want, value.dsize);
+		free(value.dptr);
+	}
+	tdb_close(tdb);
+	/* Past the largest: refused before anything is written. */
+	options.hash_size = RELAY_STORE_HASH_SIZE_MAX + 1;
+	assert_int_equal(relay_store_salvage(path, &options, &report, &err),
+			 RELAY_USAGE);
+	assert_int_equal(file_hash_size(), 97);
+}
+
+/* A prime of the list at least as large as the records, within its
+ * bounds. */
+static void test_hash_size_for(void **state)
+{
+	(void)state;
+	assert_int_equal(relay_store_hash_size_for(0), RELAY_STORE_HASH_SIZE);
+	assert_int_equal(relay_store_hash_size_for(RELAY_STORE_HASH_SIZE),
+			 RELAY_STORE_HASH_SIZE);
+	assert_int_equal(relay_store_hash_size_for(RELAY_STORE_HASH_SIZE + 1),
+			 200003);
+	assert_int_equal(relay_store_hash_size_for(1000001), 1000003);
+	assert_int_equal(relay_store_hash_size_for(2000002), 2000003);
+	assert_int_equal(relay_store_hash_size_for(10000019), 10000019);
+	assert_int_equal(relay_store_hash_size_for(UINT64_MAX), 10000019);
+}
+
 /* Nothing a relay store holds: refused, and the file left alone. */
 static void test_salvage_refuses_a_foreign_file(void **state)
 {
@@ -401,6 +473,8 @@ int main(void)
 		cmocka_unit_test(test_foreign_byte_order),
 		cmocka_unit_test(test_salvage_keeps_owner_mode_and_entries),
 		cmocka_unit_test(test_salvage_refuses_a_foreign_file),
+		cmocka_unit_test(test_salvage_hash_size),
+		cmocka_unit_test(test_hash_size_for),
 	};
 
 	return UNIT_RUN("salvage", tests, setup, teardown);

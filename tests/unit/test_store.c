@@ -375,6 +375,36 @@ static void test_create_mode_and_marker(void **state)
 	expect_dir(fx->dir, "relayers.tdb");
 }
 
+/* A store is created with the hash size asked for; opening it asking
+ * for another keeps its own. */
+static void test_create_hash_size(void **state)
+{
+	struct fixture *fx = *state;
+	struct relay_store_options opts = options(true, 2000);
+	struct relay_store *store;
+	struct relay_error err;
+	struct tdb_context *tdb;
+
+	opts.hash_size = 1009;
+	assert_int_equal(relay_store_open(fx->path, &opts, &store, &err), RELAY_OK);
+	assert_int_equal(relay_store_hash_size(store), 1009);
+	relay_store_close(store);
+	opts.hash_size = 31;
+	assert_int_equal(relay_store_open(fx->path, &opts, &store, &err), RELAY_OK);
+	assert_int_equal(relay_store_hash_size(store), 1009);
+	relay_store_close(store);
+	tdb = raw_open(fx->path, O_RDWR);
+	assert_int_equal(tdb_hash_size(tdb), 1009);
+	tdb_close(tdb);
+	/* Past the largest: refused, and nothing is left behind. */
+	assert_int_equal(unlink(fx->path), 0);
+	opts.hash_size = RELAY_STORE_HASH_SIZE_MAX + 1;
+	assert_int_equal(relay_store_open(fx->path, &opts, &store, &err),
+			 RELAY_USAGE);
+	assert_non_null(strstr(err.text, "hash size"));
+	expect_dir(fx->dir, "");
+}
+
 static void test_put_get_delete(void **state)
 {
 	struct fixture *fx = *state;
@@ -1524,6 +1554,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		STORE_TEST(test_create_mode_and_marker),
+		STORE_TEST(test_create_hash_size),
 		STORE_TEST(test_put_get_delete),
 		STORE_TEST(test_get_delete_not_found),
 		STORE_TEST(test_record_format_on_disk),
