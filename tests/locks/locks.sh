@@ -106,25 +106,42 @@ expect_result() {
 for i in $(seq 2 40); do "$V" -f "$STORE" add "198.51.100.$i" 1700000000; done
 cp "$STORE" "$T_TMP/template.tdb"
 
-# run_case MODE READERS_WANT BUSY_WRITERS [stop]
-#   READERS_WANT: what list, dump and check exit with (0 when the holder
-#   only keeps writers out, as an open transaction does).
-#   BUSY_WRITERS: which of add, delete and expire give up busy; the rest
-#   need no lock the holder has (a delete's transaction allocates
-#   nothing, and expire's repack, left undone, is not its job).
-run_case() {
-	mode=$1 readers=$2 busy=$3 stop=${4:-}
+# logins_under_holder MODE [stop]: a fresh store, the holder, and the
+# logins that must go through within their timeout meanwhile.
+logins_under_holder() {
+	mode=$1 stop=${2:-}
 	label="$mode${stop:+ (stopped)}"
 	cp "$T_TMP/template.tdb" "$STORE"
 	kept_login_start || t_fail "$label: a first login keeps the store open"
 	if ! start_holder "$mode" $stop; then
-		t_fail "$label: holder takes its lock"; stop_holder; return
+		t_fail "$label: holder takes its lock"; stop_holder; return 1
 	fi
 	login_within "$label: login succeeds within the default 250 ms timeout" 750 192.0.2.77
 	login_within "$label: login succeeds within timeout=100" 500 192.0.2.77 timeout=100
 	# A login from another address: the chain holder does not block it.
 	login_within "$label: login from another address succeeds" 750 192.0.2.78
 	kept_login_within "$label: a later login through the kept handle succeeds within 750 ms"
+}
+
+# after_holder LABEL: once the holder is gone the store is sound and
+# whole, and logins record again.
+after_holder() {
+	stop_holder
+	t_expect_status "$1: store passes check once the holder is gone" 0 \
+		"$V" -f "$STORE" check
+	t_expect "$1: no entry lost" "40" \
+		"$("$V" -f "$STORE" dump | grep -c '^198\.51\.100\.')"
+	login_within "$1: login after the holder is gone" 750 192.0.2.79
+	t_expect "$1: it is recorded" "1" \
+		"$("$V" -f "$STORE" dump | grep -c '^192\.0\.2\.79	')"
+}
+
+# run_case MODE READERS_WANT [stop]
+#   READERS_WANT: what list, dump and check exit with (0 when the holder
+#   only keeps writers out, as an open transaction does).
+run_case() {
+	mode=$1 readers=$2 stop=${3:-}
+	logins_under_holder "$mode" $stop || return
 
 	cli_timed "$T_TMP/r.add" "$V" -f "$STORE" add 192.0.2.77
 	cli_timed "$T_TMP/r.delete" "$V" -f "$STORE" delete 198.51.100.1 198.51.100.2
@@ -137,14 +154,8 @@ run_case() {
 		cli_timed "$T_TMP/r.mapgen" "$B/mapgen" -f "$STORE" -o "$T_TMP/map/relayers"
 	fi
 	wait_for_cli
-	left=40
 	for c in add delete expire; do
-		case ",$busy," in
-		*",$c,"*) expect_result "$label: vsmtprelay $c" 75 "$T_TMP/r.$c" ;;
-		*)	expect_result "$label: vsmtprelay $c" 0 "$T_TMP/r.$c"
-			[ "$c" = delete ] && [ "$left" = 40 ] && left=38
-			[ "$c" = expire ] && left=0 ;;	# every test entry is old
-		esac
+		expect_result "$label: vsmtprelay $c" 75 "$T_TMP/r.$c"
 	done
 	# check --repair repairs only what check finds broken, so it is a
 	# reader while the store is sound.
@@ -155,14 +166,7 @@ run_case() {
 	done
 	[ -x "$B/mapgen" ] && expect_result "$label: mapgen" "$readers" "$T_TMP/r.mapgen"
 
-	stop_holder
-	t_expect_status "$label: store passes check once the holder is gone" 0 \
-		"$V" -f "$STORE" check
-	t_expect "$label: no entry lost" "$left" \
-		"$("$V" -f "$STORE" dump | grep -c '^198\.51\.100\.')"
-	login_within "$label: login after the holder is gone" 750 192.0.2.79
-	t_expect "$label: it is recorded" "1" \
-		"$("$V" -f "$STORE" dump | grep -c '^192\.0\.2\.79	')"
+	after_holder "$label"
 	if [ "$mode" = "chainlock:192.0.2.77" ]; then
 		t_expect "$label: the other address was recorded meanwhile" "1" \
 			"$("$V" -f "$STORE" dump | grep -c '^192\.0\.2\.78	')"
@@ -189,13 +193,16 @@ wait_for_cli() {
 
 clear_results() { rm -f "$T_TMP"/r.*; }
 
-W=add,delete,expire
-for spec in "lockall 75 $W" "lockall 75 $W stop" "transaction 0 $W" \
-	    "transaction 0 $W stop" "openlock 75 $W" "freelist 0 add stop" \
-	    "chainlock:192.0.2.77 75 $W stop"
+for spec in "lockall 75" "lockall 75 stop" "transaction 0" "transaction 0 stop" \
+	    "openlock 75" "chainlock:192.0.2.77 75 stop"
 do
 	clear_results
 	# shellcheck disable=SC2086
 	run_case $spec
 done
+# A writer stopped mid-allocation holds the free list (byte 164): the
+# wait only the lock timer bounds, once the kept handle opens nothing.
+# The commands are left out here: which of them need the free list, and
+# so wait behind one another, depends on their order.
+logins_under_holder freelist stop && after_holder "freelist (stopped)"
 t_done
