@@ -139,11 +139,13 @@ enum relay_status relay_store_check(struct relay_store *store,
 enum relay_status relay_store_repack(struct relay_store *store,
 				     struct relay_error *err);
 
-/* Repacks the store when its free list holds more holes than a login
- * should walk, as a bulk delete (expire) leaves it, and the file is small
- * enough (8 MiB) to repack within a login's timeout (store_compact.c). */
+/* Shortens the store's free list when it holds more holes than a login
+ * should walk, as a bulk delete (expire) leaves it: a file small enough
+ * (8 MiB) to repack within a login's timeout is repacked; for a larger
+ * one *rewrite is set, and the caller closes the store and rewrites it
+ * beside itself with relay_store_salvage (store_compact.c). */
 enum relay_status relay_store_compact(struct relay_store *store,
-				      struct relay_error *err);
+				      bool *rewrite, struct relay_error *err);
 
 /* The number of hash chains of the open store, fixed when it was
  * created: records / hash size is the length of the chain a login walks

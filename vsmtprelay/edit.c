@@ -107,6 +107,31 @@ static bool keep_unexpired(const struct relay_addr *addr, int64_t stamp,
 	return !relay_stamp_is_old(stamp, e->now, e->max_age);
 }
 
+/* After expire's removals: the free list made short again (see
+ * relay_store_compact).  The removals are committed by now, and the
+ * compaction only spares later logins a long free-list walk, which the
+ * next expire tries again: its failure is a warning. */
+static void compact_after_expire(const char *path, struct relay_store *store)
+{
+	struct relay_store_options options = { .timeout_ms = CLI_TIMEOUT_MS };
+	struct relay_salvage_report report;
+	struct relay_error err;
+	bool rewrite;
+
+	if (relay_store_compact(store, &rewrite, &err) != RELAY_OK) {
+		relay_store_close(store);
+		msg_warn("%s; the expired entries are removed, the repack is "
+			 "left for the next expire",
+			 err.text);
+		return;
+	}
+	relay_store_close(store);
+	if (rewrite && relay_store_salvage(path, &options, &report, &err) != RELAY_OK)
+		msg_warn("%s; the expired entries are removed, the rewrite is "
+			 "left for the next expire",
+			 err.text);
+}
+
 int cmd_expire(const char *path, int argc, char **argv)
 {
 	struct expiry e = { time(NULL), -1 };
@@ -127,14 +152,10 @@ int cmd_expire(const char *path, int argc, char **argv)
 	if (relay_store_prune(store, keep_unexpired, &e, &removed, &err) !=
 		    RELAY_OK ||
 	    relay_store_prune_bookkeeping(store, e.now, e.max_age, &removed,
-					  &err) != RELAY_OK)
-		code = cli_store_error(&err);
-	/* The removals are committed by now; the repack only spares later
-	 * logins a long free-list walk, and the next expire tries again. */
-	else if (relay_store_compact(store, &err) != RELAY_OK)
-		msg_warn("%s; the expired entries are removed, the repack is "
-			 "left for the next expire",
-			 err.text);
-	relay_store_close(store);
-	return code;
+					  &err) != RELAY_OK) {
+		relay_store_close(store);
+		return cli_store_error(&err);
+	}
+	compact_after_expire(path, store);
+	return 0;
 }

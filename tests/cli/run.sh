@@ -295,6 +295,21 @@ holes=$(tdbtool "$F" freelist | grep -c 'rec_len')
 	t_fail "... and leaves at most 4 holes in the free list (tdbtool: $((holes - 1)))"
 t_expect_match "... in a sound tdb" 'integrity is OK' "$(tdbtool "$F" check)"
 
+# A store too big to repack within a login's timeout (over 8 MiB after the
+# removals) is rewritten beside itself, as a repair does, and comes out with
+# a short free list all the same.  Every other entry is old, so no two
+# holes could merge.
+F=$T_TMP/big-holes.tdb
+"$TOOL" fill "$F" 131072 $((now - 7200)) "$now" || t_fail "big holes: fill"
+size_before=$(stat -c %s "$F")
+t_expect_status "expire of half of a store of $(( size_before >> 20 )) MiB" 0 \
+	"$V" -f "$F" expire 60
+t_expect "... keeps the other half" 65536 "$("$V" -f "$F" dump | wc -l)"
+holes=$(tdbtool "$F" freelist | grep -c 'rec_len')
+[ "$holes" -le 5 ] && t_ok "... and leaves at most 4 holes in the free list" ||
+	t_fail "... and leaves at most 4 holes in the free list (tdbtool: $((holes - 1)))"
+t_expect_status "... in a sound relay store" 0 "$V" -f "$F" check
+
 # --- rehash: the same records in a store with another hash size ------------
 R=$T_TMP/rehash.tdb
 r() { "$V" -f "$R" "$@"; }

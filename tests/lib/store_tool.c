@@ -13,6 +13,10 @@
  *   store-tool get STORE ADDRESS      prints ADDRESS's time (1: none)
  *   store-tool owner STORE ADDRESS    prints "USER<TAB>SERVICE" (1: none)
  *   store-tool count STORE            prints the number of entries
+ *   store-tool fill STORE COUNT EVEN_STAMP ODD_STAMP
+ *       puts COUNT entries 10.x.y.z, numbered from 0, the even ones at
+ *       EVEN_STAMP and the odd ones at ODD_STAMP, in one transaction: a
+ *       big store in a second, where a loop of adds would take minutes
  *   store-tool revoke STORE USER      revokes USER, prints the count
  * The last four are how a test that logs in through the module in its
  * own process reads the store: the module keeps it open there, and tdb
@@ -206,6 +210,33 @@ static int revoke_user(char **argv)
 	return 0;
 }
 
+static int fill(char **argv)
+{
+	unsigned long count = strtoul(argv[1], NULL, 10);
+	int64_t stamps[2] = { strtoll(argv[2], NULL, 10),
+			      strtoll(argv[3], NULL, 10) };
+	struct relay_error err;
+	struct relay_store *store = open_store(argv[0], &err);
+	enum relay_status status;
+
+	if (store == NULL)
+		return fail(&err);
+	status = relay_store_begin(store, &err);
+	for (unsigned long n = 0; status == RELAY_OK && n < count; n++) {
+		char text[32];
+		struct relay_addr addr;
+
+		snprintf(text, sizeof(text), "10.%lu.%lu.%lu", (n >> 16) & 0xff,
+			 (n >> 8) & 0xff, n & 0xff);
+		relay_addr_parse(text, &addr);
+		status = relay_store_put(store, &addr, stamps[n % 2], &err);
+	}
+	if (status == RELAY_OK)
+		status = relay_store_commit(store, &err);
+	relay_store_close(store);
+	return status == RELAY_OK ? 0 : fail(&err);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -221,6 +252,8 @@ int main(int argc, char **argv)
 		return keys(argv + 2);
 	if (argc == 3 && strcmp(argv[1], "count") == 0)
 		return count(argv + 2);
+	if (argc == 6 && strcmp(argv[1], "fill") == 0)
+		return fill(argv + 2);
 	for (size_t i = 0; argc == 4 && i < sizeof(two_args) / sizeof(*two_args); i++)
 		if (strcmp(argv[1], two_args[i].name) == 0)
 			return two_args[i].run(argv + 2);
@@ -229,6 +262,7 @@ int main(int argc, char **argv)
 			"       store-tool keys STORE\n"
 			"       store-tool get|owner STORE ADDRESS\n"
 			"       store-tool count STORE\n"
+			"       store-tool fill STORE COUNT EVEN_STAMP ODD_STAMP\n"
 			"       store-tool revoke STORE USER\n");
 	return 2;
 }
