@@ -45,9 +45,23 @@ static unsigned long number_arg(const char *text, const char *what)
 
 static uint32_t next_client;
 
+/* BENCH_RELOGIN_POOL=N: the clients cycle through N addresses from the
+ * first, so that after the first N every login is a re-login from an
+ * address the store holds (a client polling every few minutes). */
 static const char *take_client(char text[RELAY_ADDR_TEXT_MAX])
 {
-	login_client_text(next_client++, text);
+	static uint32_t first, pool;
+	static bool read_pool;
+	uint32_t n = next_client++;
+
+	if (!read_pool) {
+		const char *text_pool = getenv("BENCH_RELOGIN_POOL");
+
+		read_pool = true;
+		first = n;
+		pool = text_pool != NULL ? (uint32_t)strtoul(text_pool, NULL, 10) : 0;
+	}
+	login_client_text(pool > 0 ? first + (n - first) % pool : n, text);
 	return text;
 }
 

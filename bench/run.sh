@@ -134,6 +134,19 @@ login_cost() {
 		echo "-- store of $n entries"
 		"$LOGIN" interleave "$D/conf" "$D/s$n.tdb" "$ROUNDS" "$PEER_EVERY" "$FIRST"
 	done
+	# The big store again for IPv6 clients, for re-logins (100 addresses
+	# over and over), and right after vsmtprelay expire removed half.
+	cp "$D/s$BIG.tdb" "$D/halved-login.tdb"
+	"$VSMTPRELAY" -f "$D/halved-login.tdb" expire "$OLD_MINUTES"
+	for variant in "s$BIG IPv6" "s$BIG re-login" "halved-login IPv4" "halved-login IPv6"; do
+		set -- $variant
+		write_stacks "$D/$1.tdb"
+		take_clients $((ROUNDS * 6))
+		echo "-- store $1, $2 clients"
+		BENCH_CLIENT_IPV6=$([ "$2" = IPv6 ] && echo 1 || echo 0) \
+		BENCH_RELOGIN_POOL=$([ "$2" = re-login ] && echo 100 || echo 0) \
+			"$LOGIN" interleave "$D/conf" "$D/$1.tdb" "$ROUNDS" 0 "$FIRST"
+	done
 }
 
 # Instruction counts do not move with the machine's load: what the
