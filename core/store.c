@@ -175,20 +175,14 @@ enum relay_status store_open_and_write(struct relay_store *store,
 	return status;
 }
 
-/* Opens, writes and closes with one lock timeout for the whole, or
- * writes through the handle kept open (options->keep_open). */
-static enum relay_status record_once(const char *path,
-				     const struct relay_store_options *options,
-				     const struct login_write *w,
-				     struct relay_error *err)
+enum relay_status store_record_one_shot(const char *path,
+					const struct relay_store_options *options,
+					const struct login_write *w,
+					struct relay_error *err)
 {
-	struct relay_store *store;
+	struct relay_store *store = store_new(path, options, err);
 	enum relay_status status;
 
-	if (options->keep_open)
-		return store_record_kept(path, options, w, err);
-	store_kept_release();
-	store = store_new(path, options, err);
 	if (store == NULL)
 		return RELAY_FAILED;
 	store->extra_tdb_flags = TDB_NOMMAP;
@@ -197,6 +191,19 @@ static enum relay_status record_once(const char *path,
 	store_guard_end(store);
 	relay_store_close(store);
 	return status;
+}
+
+/* Writes through the handle kept open (options->keep_open), or opens,
+ * writes and closes. */
+static enum relay_status record_once(const char *path,
+				     const struct relay_store_options *options,
+				     const struct login_write *w,
+				     struct relay_error *err)
+{
+	if (options->keep_open)
+		return store_record_kept(path, options, w, err);
+	store_kept_release();
+	return store_record_one_shot(path, options, w, err);
 }
 
 enum relay_status relay_store_record(const char *path,

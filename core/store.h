@@ -54,9 +54,9 @@ struct relay_store_options {
 	/* Reads only: opens O_RDWR for tdb's locks, falls back to O_RDONLY
 	 * when that is refused, and never creates the store. */
 	bool fallback_read_only;
-	/* relay_store_record*: keep the store open for this process's later
-	 * calls (the module's logins), instead of open, write and close
-	 * each time.  See store_kept.c for what that takes. */
+	/* relay_store_record*: from this process's second call on, keep
+	 * the store open for the later ones (the module's logins), instead
+	 * of open, write and close each time.  See store_kept.c. */
 	bool keep_open;
 	/* Where tdb's own diagnostics go; NULL drops them. */
 	void (*log)(void *context, const char *message);

@@ -6,6 +6,12 @@
  * handle maps the store, so that a write reads nothing with a system
  * call.
  *
+ * A process's first login opens, writes and closes as before; only a
+ * second one keeps the store open.  A server that serves one login per
+ * process and then takes the user's identity (UW-IMAP under inetd) so
+ * never carries a descriptor of the store into the user's session, and
+ * loses nothing: one login costs the same either way.
+ *
  * What keeping a tdb open risks, and the answer to each:
  *  - a repair renames a new store into place, or the file loses its
  *    owner or mode, or becomes a symlink, or is cut short beneath the
@@ -37,6 +43,7 @@
 static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct relay_store *kept; /* NULL: none open */
 static bool kept_inherited;	 /* this process is a fork of its opener */
+static bool had_a_login;	 /* the next one keeps the store open */
 static pthread_once_t fork_hooks_once = PTHREAD_ONCE_INIT;
 
 /* No fork while a thread writes through the handle, so the child's
@@ -126,6 +133,12 @@ enum relay_status store_record_kept(const char *path,
 		return store_fail(err, RELAY_BUSY, path,
 				  "another thread's login held it for %u ms",
 				  options->timeout_ms);
+	if (!had_a_login) {
+		had_a_login = true;
+		status = store_record_one_shot(path, options, w, err);
+		pthread_mutex_unlock(&kept_lock);
+		return status;
+	}
 	status = kept_for(path, options, err);
 	if (status == RELAY_OK) {
 		if (kept->tdb != NULL && !store_still_in_place(kept))

@@ -70,6 +70,13 @@ enum relay_status store_open_and_write(struct relay_store *store,
 				       const struct login_write *w,
 				       struct relay_error *err);
 
+/* Opens (TDB_NOMMAP), writes w and closes, with one lock timeout for
+ * the whole. */
+enum relay_status store_record_one_shot(const char *path,
+					const struct relay_store_options *options,
+					const struct login_write *w,
+					struct relay_error *err);
+
 /* --- the handle kept across logins (store_kept.c) --- */
 
 /* Writes w through this process's kept handle for path. */

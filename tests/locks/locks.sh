@@ -49,17 +49,18 @@ login_within() {
 	else t_fail "$1" "$(cat "$T_TMP/login.err")"; fi
 }
 
-# kept_login_start: a process logs in once now, before the holder, so
-# that the module keeps the store open, then waits for $T_TMP/go and
-# logs in again within 750 ms (kept_login_within reports it).
+# kept_login_start: a process logs in twice now, before the holder, so
+# that the module keeps the store open (from a process's second login),
+# then waits for $T_TMP/go and logs in again within 750 ms
+# (kept_login_within reports it).
 kept_login_start() {
 	rm -f "$T_TMP/go" "$T_TMP/kept.out"
 	timeout 60 "$B/tests/pam-logins" -d "$CONF" -m "$B/pam_relayers.so" \
-		-a "db=$STORE exclude=" -r 192.0.2.90 -w "$T_TMP/go" -r 192.0.2.91 \
+		-a "db=$STORE exclude=" -r 192.0.2.90 -r 192.0.2.92 -w "$T_TMP/go" -r 192.0.2.91 \
 		-l 750 >"$T_TMP/kept.out" 2>"$T_TMP/kept.err" &
 	KEPT=$!
 	i=0
-	until grep -q '^192\.0\.2\.90 ok' "$T_TMP/kept.out" 2>/dev/null; do
+	until grep -q '^192\.0\.2\.92 ok' "$T_TMP/kept.out" 2>/dev/null; do
 		i=$((i + 1)); [ $i -lt 200 ] || return 1
 		sleep 0.05
 	done
