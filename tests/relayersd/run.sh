@@ -252,6 +252,10 @@ chown nobody "$CS"
 wait_for 2 temp_is "relay store insecure" && t_ok "a store owned by another user answers TEMP" ||
 	t_fail "a store owned by another user answers TEMP" "$(ask "$C" 192.0.2.7)"
 chown root "$CS"
+# Served again before the next fault, or the two insecure spells run
+# into one and are logged once (seen under valgrind on a loaded machine).
+wait_for 2 found_stamp $((STAMP - 1000)) && t_ok "owned by root again, it is served again" ||
+	t_fail "owned by root again, it is served" "$(ask "$C" 192.0.2.7)"
 cp "$CS" "$T_TMP/c/good.tdb"
 ln -sf "$T_TMP/c/good.tdb" "$T_TMP/c/link" && mv -T "$T_TMP/c/link" "$CS"
 wait_for 2 temp_is "relay store insecure" && t_ok "a symlinked store answers TEMP" ||
